@@ -34,8 +34,29 @@ public sealed record LayerConfig
 
     /// <summary>Validates <paramref name="spec"/> and fills every unset field from its convention.</summary>
     /// <exception cref="BatchNormException">A field is invalid; nothing was created.</exception>
-    public static LayerConfig Resolve(LayerSpec spec) => throw new NotImplementedException();
+    public static LayerConfig Resolve(LayerSpec spec) => LayerConfigResolver.Resolve(spec);
 
-    /// <summary>Whether two resolved configurations are the same (values, not references).</summary>
-    public bool SameAs(LayerConfig other) => throw new NotImplementedException();
+    /// <summary>
+    /// Whether two resolved configurations are the same (values, not references). An initializer given as one
+    /// number equals the same number repeated per channel.
+    /// </summary>
+    public bool SameAs(LayerConfig other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return Name == other.Name && Channels == other.Channels && DataFormat == other.DataFormat && Convention == other.Convention &&
+               Decay == other.Decay && UseNumUpdates == other.UseNumUpdates && Center == other.Center && Scale == other.Scale &&
+               Epsilon == other.Epsilon && Activation == other.Activation &&
+               SameValues(ParamInitializers.Beta, other.ParamInitializers.Beta) &&
+               SameValues(ParamInitializers.Gamma, other.ParamInitializers.Gamma) &&
+               SameValues(ParamInitializers.MovingMean, other.ParamInitializers.MovingMean) &&
+               SameValues(ParamInitializers.MovingVariance, other.ParamInitializers.MovingVariance) &&
+               Equals(ParamRegularizers, other.ParamRegularizers) && Updates == other.Updates && Trainable == other.Trainable &&
+               Fused == other.Fused && MovingVarianceCorrection == other.MovingVarianceCorrection &&
+               ZeroDebiasMovingMean == other.ZeroDebiasMovingMean && Renorm == other.Renorm &&
+               Equals(RenormClipping, other.RenormClipping) && RenormDecay == other.RenormDecay &&
+               Collections.SequenceEqual(other.Collections, StringComparer.Ordinal);
+    }
+
+    private bool SameValues(ChannelValues? a, ChannelValues? b) =>
+        a is not null && b is not null && a.Expand(Channels).AsSpan().SequenceEqual(b.Expand(Channels));
 }

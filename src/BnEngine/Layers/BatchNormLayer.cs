@@ -7,16 +7,30 @@ namespace BnEngine;
 /// </summary>
 public sealed class BatchNormLayer
 {
+    private LayerState _state;
+
     /// <summary>A fresh layer at its initializers, step 0.</summary>
-    public BatchNormLayer(LayerConfig config) => throw new NotImplementedException();
+    public BatchNormLayer(LayerConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        Config = config;
+        _state = LayerStates.Initial(config, version: 0);
+    }
 
     /// <summary>A layer restored from stored state (validated against the config).</summary>
-    public BatchNormLayer(LayerConfig config, LayerState state) => throw new NotImplementedException();
+    /// <exception cref="ArgumentException">The state does not fit the config (a storage fault, not a client error).</exception>
+    public BatchNormLayer(LayerConfig config, LayerState state)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        LayerStates.Validate(config, state);
+        Config = config;
+        _state = LayerStates.Copy(state);
+    }
 
-    public LayerConfig Config => throw new NotImplementedException();
+    public LayerConfig Config { get; }
 
     /// <summary>A deep copy of the current state.</summary>
-    public LayerState CaptureState() => throw new NotImplementedException();
+    public LayerState CaptureState() => LayerStates.Copy(_state);
 
     /// <summary>Training-mode forward: normalize with the batch statistics and update (or queue) the moving ones.</summary>
     /// <param name="shape">Rank 2..5; the channel axis (per data_format) must equal channels.</param>
@@ -40,5 +54,5 @@ public sealed class BatchNormLayer
     public void Commit() => throw new NotImplementedException();
 
     /// <summary>Back to the initializers, step 0, no pending updates.</summary>
-    public void Reset() => throw new NotImplementedException();
+    public void Reset() => _state = LayerStates.Initial(Config, _state.Version + 1);
 }

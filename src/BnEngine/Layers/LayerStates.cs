@@ -1,0 +1,109 @@
+namespace BnEngine;
+
+/// <summary>Building, copying and checking <see cref="LayerState"/> values for one configuration.</summary>
+internal static class LayerStates
+{
+    /// <summary>The state of a fresh layer: initializers, step 0 (api.md; bn-math.md §8.1 for the renorm statistics).</summary>
+    public static LayerState Initial(LayerConfig config, long version)
+    {
+        var c = config.Channels;
+        var init = config.ParamInitializers;
+        var movingVariance = init.MovingVariance!.Expand(c);
+        var stddev = new double[c];
+        for (var i = 0; i < c; i++)
+        {
+            stddev[i] = Math.Sqrt(movingVariance[i]);
+        }
+
+        return new LayerState
+        {
+            Step = 0,
+            Version = version,
+            // Without scale (center), gamma (beta) is the constant 1 (0), still reported.
+            Gamma = config.Scale ? init.Gamma!.Expand(c) : Filled(c, 1.0),
+            Beta = config.Center ? init.Beta!.Expand(c) : Filled(c, 0.0),
+            MovingMean = init.MovingMean!.Expand(c),
+            MovingVariance = movingVariance,
+            RenormMean = init.MovingMean!.Expand(c),
+            RenormStddev = (double[])stddev.Clone(),
+            MovingStddev = stddev,
+            BiasedMovingMean = new double[c],
+            LocalStep = 0,
+            UpdatesApplied = 0,
+            Pending = [],
+        };
+    }
+
+    public static LayerState Copy(LayerState state) => new()
+    {
+        Step = state.Step,
+        Version = state.Version,
+        Gamma = (double[])state.Gamma.Clone(),
+        Beta = (double[])state.Beta.Clone(),
+        MovingMean = (double[])state.MovingMean.Clone(),
+        MovingVariance = (double[])state.MovingVariance.Clone(),
+        RenormMean = (double[])state.RenormMean.Clone(),
+        RenormStddev = (double[])state.RenormStddev.Clone(),
+        MovingStddev = (double[])state.MovingStddev.Clone(),
+        BiasedMovingMean = (double[])state.BiasedMovingMean.Clone(),
+        LocalStep = state.LocalStep,
+        UpdatesApplied = state.UpdatesApplied,
+        Pending = state.Pending.Select(p => new PendingUpdate((double[])p.Mean.Clone(), (double[])p.Variance.Clone(), (double[])p.Stddev.Clone())).ToList(),
+    };
+
+    /// <summary>Throws <see cref="ArgumentException"/> unless <paramref name="state"/> is a state <paramref name="config"/> can have.</summary>
+    public static void Validate(LayerConfig config, LayerState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var c = config.Channels;
+        PerChannel(state.Gamma, c, nameof(state.Gamma), nonNegative: false);
+        PerChannel(state.Beta, c, nameof(state.Beta), nonNegative: false);
+        PerChannel(state.MovingMean, c, nameof(state.MovingMean), nonNegative: false);
+        PerChannel(state.MovingVariance, c, nameof(state.MovingVariance), nonNegative: true);
+        PerChannel(state.RenormMean, c, nameof(state.RenormMean), nonNegative: false);
+        PerChannel(state.RenormStddev, c, nameof(state.RenormStddev), nonNegative: true);
+        PerChannel(state.MovingStddev, c, nameof(state.MovingStddev), nonNegative: true);
+        PerChannel(state.BiasedMovingMean, c, nameof(state.BiasedMovingMean), nonNegative: false);
+        if (state.Step < 0 || state.Version < 0 || state.LocalStep < 0 || state.UpdatesApplied < 0)
+        {
+            throw new ArgumentException("step, version, local step and updates applied must not be negative", nameof(state));
+        }
+
+        ArgumentNullException.ThrowIfNull(state.Pending, nameof(state.Pending));
+        if (state.Pending.Count > 0 && config.Updates != UpdateMode.Deferred)
+        {
+            throw new ArgumentException("only a layer with deferred updates can have pending updates", nameof(state));
+        }
+
+        foreach (var pending in state.Pending)
+        {
+            ArgumentNullException.ThrowIfNull(pending, nameof(state.Pending));
+            PerChannel(pending.Mean, c, "Pending.Mean", nonNegative: false);
+            PerChannel(pending.Variance, c, "Pending.Variance", nonNegative: true);
+            PerChannel(pending.Stddev, c, "Pending.Stddev", nonNegative: true);
+        }
+    }
+
+    private static void PerChannel(double[]? values, int channels, string name, bool nonNegative)
+    {
+        if (values is null || values.Length != channels)
+        {
+            throw new ArgumentException($"{name} must hold {channels} values", nameof(LayerState));
+        }
+
+        foreach (var v in values)
+        {
+            if (!double.IsFinite(v) || (nonNegative && v < 0))
+            {
+                throw new ArgumentException($"{name} holds {v}, which this field cannot hold", nameof(LayerState));
+            }
+        }
+    }
+
+    private static double[] Filled(int count, double value)
+    {
+        var result = new double[count];
+        Array.Fill(result, value);
+        return result;
+    }
+}
