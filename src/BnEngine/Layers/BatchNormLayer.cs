@@ -1,9 +1,14 @@
+using System.Buffers;
+using BnEngine.Activations;
+using BnEngine.Kernels;
+
 namespace BnEngine;
 
 /// <summary>
 /// One batch-normalization layer: configuration plus state; one training step is one method call.
 /// Not thread-safe for writers: the owner serializes Train/Backward(apply)/Commit/Reset; Infer and
 /// Backward without apply only read. Every method validates before it changes anything.
+/// The affine step is <c>(x - mean) * a + b</c> with a per-channel double mean (docs/conventions.md).
 /// </summary>
 public sealed class BatchNormLayer
 {
@@ -38,21 +43,274 @@ public sealed class BatchNormLayer
     /// <param name="output">Receives shape.ElementCount values; may not overlap input.</param>
     /// <param name="batchWeights">Empty: none. Otherwise shape[0] finite, non-negative weights (TF batch_weights).</param>
     public TrainResult Train(TensorShape shape, ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<float> batchWeights = default)
-        => throw new NotImplementedException();
+    {
+        var layout = LayerInputs.Layout(Config, shape);
+        LayerInputs.Data(shape, input, "input");
+        LayerInputs.Destination(shape, output.Length, nameof(output));
+        var weighted = !batchWeights.IsEmpty;
+        if (weighted)
+        {
+            LayerInputs.BatchWeights(shape, batchWeights);
+        }
+
+        EnsureTrainableBatch(shape, layout);
+
+        var c = Config.Channels;
+        var mean = new double[c];
+        var variance = new double[c];
+        if (weighted)
+        {
+            ChannelKernels.WeightedMoments(input, layout, batchWeights, layout.Outer / shape[0], mean, variance);
+        }
+        else
+        {
+            ChannelKernels.Moments(input, layout, mean, variance);
+        }
+
+        var stddev = Stddev(variance);
+        var (scale, shift) = TrainingAffine(mean, stddev);
+        ChannelKernels.Affine(input, output, layout, mean, scale, shift);
+        ActivationFunctions.Apply(Config.Activation, output);
+
+        var unbiased = VarianceBias.IsUnbiased(Config, shape.Rank, weighted);
+        var update = new PendingUpdate((double[])mean.Clone(), VarianceBias.ForMovingVariance(variance, layout.PerChannel, unbiased), stddev);
+        if (Config.Updates == UpdateMode.Deferred)
+        {
+            _state.Pending.Add(update);
+        }
+        else
+        {
+            MovingStatistics.Apply(Config, _state, update);
+        }
+
+        _state.Step++;
+        _state.Version++;
+        return new TrainResult(mean, variance, _state.Step, _state.Pending.Count);
+    }
 
     /// <summary>Inference-mode forward with the moving statistics. Reads state only.</summary>
-    public void Infer(TensorShape shape, ReadOnlySpan<float> input, Span<float> output) => throw new NotImplementedException();
+    public void Infer(TensorShape shape, ReadOnlySpan<float> input, Span<float> output)
+    {
+        var layout = LayerInputs.Layout(Config, shape);
+        LayerInputs.Data(shape, input, "input");
+        LayerInputs.Destination(shape, output.Length, nameof(output));
+
+        var stddev = Stddev(_state.MovingVariance);
+        var scale = new double[Config.Channels];
+        for (var i = 0; i < scale.Length; i++)
+        {
+            scale[i] = _state.Gamma[i] / stddev[i];
+        }
+
+        ChannelKernels.Affine(input, output, layout, _state.MovingMean, scale, _state.Beta);
+        ActivationFunctions.Apply(Config.Activation, output);
+    }
 
     /// <summary>
     /// Gradients of sum(gradOutput * y) (bn-math.md §9.4, through the activation and renorm's r and d as constants).
     /// With <paramref name="learningRate"/> and trainable, gamma and beta take one SGD step.
     /// </summary>
     public BackwardResult Backward(TensorShape shape, ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, Span<float> gradInput,
-        bool isTraining, double? learningRate) => throw new NotImplementedException();
+        bool isTraining, double? learningRate)
+    {
+        var layout = LayerInputs.Layout(Config, shape);
+        LayerInputs.Data(shape, input, "input");
+        LayerInputs.Data(shape, gradOutput, "grad_output");
+        LayerInputs.Destination(shape, gradInput.Length, nameof(gradInput));
+        if (learningRate is { } rate)
+        {
+            LayerInputs.LearningRate(rate);
+        }
+
+        if (isTraining)
+        {
+            EnsureTrainableBatch(shape, layout);
+        }
+
+        var c = Config.Channels;
+        double[] mean, stddev, r, d;
+        if (isTraining)
+        {
+            mean = new double[c];
+            var variance = new double[c];
+            ChannelKernels.Moments(input, layout, mean, variance);
+            stddev = Stddev(variance);
+            (r, d) = Config.Renorm ? Renormalization.Correction(Config, _state, mean, stddev) : (Filled(c, 1), new double[c]);
+        }
+        else
+        {
+            mean = _state.MovingMean;
+            stddev = Stddev(_state.MovingVariance);
+            (r, d) = (Filled(c, 1), new double[c]);
+        }
+
+        var gamma = _state.Gamma;
+        var sumDy = new double[c];
+        var sumDyXmu = new double[c];
+        var a = new double[c];
+        var b = new double[c];
+        var k = new double[c];
+        var gradGamma = new double[c];
+
+        float[]? scratch = null;
+        try
+        {
+            ReadOnlySpan<float> gradZ = gradOutput;
+            if (Config.Activation != Activation.None)
+            {
+                // The gradient reaching the affine step: grad_output times the activation's derivative at the pre-activation.
+                scratch = ArrayPool<float>.Shared.Rent(shape.ElementCount);
+                var z = scratch.AsSpan(0, shape.ElementCount);
+                var (scale, shift) = Affine(mean, stddev, r, d);
+                ChannelKernels.Affine(input, z, layout, mean, scale, shift);
+                ActivationFunctions.ChainGradient(Config.Activation, z, gradOutput, z);
+                gradZ = z;
+            }
+
+            ChannelKernels.BackwardSums(input, gradZ, layout, mean, sumDy, sumDyXmu);
+            var n = (double)layout.PerChannel;
+            for (var i = 0; i < c; i++)
+            {
+                var inv = 1 / stddev[i];
+                var g = gamma[i] * r[i];
+                a[i] = g * inv;
+                if (isTraining)
+                {
+                    // dx = g*inv*(dz - mean(dz) - (x-mean)*inv^2*mean(dz*(x-mean)))
+                    b[i] = -g * inv * inv * inv * sumDyXmu[i] / n;
+                    k[i] = -g * inv * sumDy[i] / n;
+                }
+
+                gradGamma[i] = r[i] * inv * sumDyXmu[i] + d[i] * sumDy[i];
+            }
+
+            ChannelKernels.BackwardInput(input, gradZ, gradInput, layout, mean, a, b, k);
+        }
+        finally
+        {
+            if (scratch is not null)
+            {
+                ArrayPool<float>.Shared.Return(scratch);
+            }
+        }
+
+        var gradBeta = sumDy;
+        var loss = 0.0;
+        if (Config.Scale)
+        {
+            loss += Regularization.AddTo(Config.ParamRegularizers.Gamma, _state.Gamma, gradGamma);
+        }
+
+        if (Config.Center)
+        {
+            loss += Regularization.AddTo(Config.ParamRegularizers.Beta, _state.Beta, gradBeta);
+        }
+
+        if (learningRate is { } lr && Config.Trainable)
+        {
+            ApplySgd(lr, gradGamma, gradBeta);
+        }
+
+        return new BackwardResult(gradGamma, gradBeta, loss);
+    }
 
     /// <summary>Applies the deferred updates in arrival order.</summary>
-    public void Commit() => throw new NotImplementedException();
+    public void Commit()
+    {
+        if (_state.Pending.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var update in _state.Pending)
+        {
+            MovingStatistics.Apply(Config, _state, update);
+        }
+
+        _state.Pending.Clear();
+        _state.Version++;
+    }
 
     /// <summary>Back to the initializers, step 0, no pending updates.</summary>
     public void Reset() => _state = LayerStates.Initial(Config, _state.Version + 1);
+
+    /// <summary>PyTorch refuses to train on one value per channel (bn-math.md §9.2); the other conventions accept it.</summary>
+    private void EnsureTrainableBatch(TensorShape shape, ChannelLayout layout)
+    {
+        if (Config.Convention == Convention.PyTorch && layout.PerChannel == 1)
+        {
+            throw new InvalidShapeException("input.shape",
+                $"expected more than 1 value per channel when training (pytorch convention), got input shape {shape}");
+        }
+    }
+
+    private (double[] Scale, double[] Shift) TrainingAffine(double[] mean, double[] stddev)
+    {
+        var c = Config.Channels;
+        var (r, d) = Config.Renorm ? Renormalization.Correction(Config, _state, mean, stddev) : (Filled(c, 1), new double[c]);
+        return Affine(mean, stddev, r, d);
+    }
+
+    /// <summary>y = gamma*((x-mean)/stddev*r + d) + beta as (x - mean)*scale + shift (bn-math.md §8.1 with r = 1, d = 0 without renorm).</summary>
+    private (double[] Scale, double[] Shift) Affine(double[] mean, double[] stddev, double[] r, double[] d)
+    {
+        var c = Config.Channels;
+        var scale = new double[c];
+        var shift = new double[c];
+        for (var i = 0; i < c; i++)
+        {
+            scale[i] = _state.Gamma[i] * r[i] / stddev[i];
+            shift[i] = _state.Gamma[i] * d[i] + _state.Beta[i];
+        }
+
+        return (scale, shift);
+    }
+
+    /// <summary>w -= learning_rate * grad for gamma (with scale) and beta (with center); rejected if a result is not finite.</summary>
+    private void ApplySgd(double learningRate, double[] gradGamma, double[] gradBeta)
+    {
+        if (!Config.Scale && !Config.Center)
+        {
+            return;
+        }
+
+        var gamma = Config.Scale ? Step(_state.Gamma, gradGamma, learningRate) : _state.Gamma;
+        var beta = Config.Center ? Step(_state.Beta, gradBeta, learningRate) : _state.Beta;
+        _state.Gamma = gamma;
+        _state.Beta = beta;
+        _state.Version++;
+    }
+
+    private static double[] Step(double[] weights, double[] gradient, double learningRate)
+    {
+        var result = new double[weights.Length];
+        for (var i = 0; i < result.Length; i++)
+        {
+            result[i] = weights[i] - learningRate * gradient[i];
+            if (!double.IsFinite(result[i]))
+            {
+                throw new InvalidOptionException("apply.learning_rate", "this step would make gamma or beta overflow; use a smaller learning_rate");
+            }
+        }
+
+        return result;
+    }
+
+    private double[] Stddev(ReadOnlySpan<double> variance)
+    {
+        var result = new double[variance.Length];
+        for (var i = 0; i < result.Length; i++)
+        {
+            result[i] = Math.Sqrt(variance[i] + Config.Epsilon);
+        }
+
+        return result;
+    }
+
+    private static double[] Filled(int count, double value)
+    {
+        var result = new double[count];
+        Array.Fill(result, value);
+        return result;
+    }
 }
