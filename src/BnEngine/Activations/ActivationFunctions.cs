@@ -42,12 +42,19 @@ internal static class ActivationFunctions
         }
     }
 
-    /// <summary>gradZ[i] = gradY[i] * f'(z[i]): the gradient of the pre-activation from that of the output.</summary>
-    public static void ChainGradient(Activation activation, ReadOnlySpan<float> z, ReadOnlySpan<float> gradY, Span<float> gradZ)
+    /// <summary>
+    /// The gradient of the pre-activation, gradY[i] * f'(z[i]), as a float pair hi + lo: <paramref name="zThenHigh"/>
+    /// holds z on entry and hi on return, <paramref name="low"/> receives lo. Rounding it to one float would lose
+    /// the digits that the batch-mean subtraction of the backward pass brings back (grad_output with a large offset).
+    /// </summary>
+    public static void ChainGradient(Activation activation, Span<float> zThenHigh, ReadOnlySpan<float> gradY, Span<float> low)
     {
-        for (var i = 0; i < z.Length; i++)
+        for (var i = 0; i < zThenHigh.Length; i++)
         {
-            gradZ[i] = (float)(gradY[i] * Derivative(activation, z[i]));
+            var g = gradY[i] * Derivative(activation, zThenHigh[i]);
+            var hi = (float)g;
+            zThenHigh[i] = hi;
+            low[i] = (float)(g - hi);
         }
     }
 
@@ -72,12 +79,18 @@ internal static class ActivationFunctions
         Activation.Relu6 => z is > 0 and < 6 ? 1 : 0,
         Activation.Elu => z > 0 ? 1 : Math.Exp(z),
         Activation.Selu => z > 0 ? SeluScale : SeluScale * SeluAlpha * Math.Exp(z),
-        Activation.Sigmoid => Sigmoid(z) * (1 - Sigmoid(z)),
+        Activation.Sigmoid => SigmoidDerivative(z),
         Activation.Tanh => 1 - Math.Tanh(z) * Math.Tanh(z),
         Activation.Softplus => Sigmoid(z),
         Activation.LeakyRelu => z > 0 ? 1 : LeakyReluSlope,
         _ => throw new ArgumentOutOfRangeException(nameof(activation), activation, null),
     };
+
+    private static double SigmoidDerivative(double z)
+    {
+        var s = Sigmoid(z);
+        return s * (1 - s);
+    }
 
     private static double Sigmoid(double z) => z >= 0 ? 1 / (1 + Math.Exp(-z)) : Math.Exp(z) / (1 + Math.Exp(z));
 

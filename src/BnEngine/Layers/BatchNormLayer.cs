@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Numerics.Tensors;
 using BnEngine.Activations;
 using BnEngine.Kernels;
 
@@ -155,20 +156,36 @@ public sealed class BatchNormLayer
         float[]? scratch = null;
         try
         {
+            var n = (double)layout.PerChannel;
+            var count = shape.ElementCount;
+            Span<float> low = default;
             ReadOnlySpan<float> gradZ = gradOutput;
             if (Config.Activation != Activation.None)
             {
-                // The gradient reaching the affine step: grad_output times the activation's derivative at the pre-activation.
-                scratch = ArrayPool<float>.Shared.Rent(shape.ElementCount);
-                var z = scratch.AsSpan(0, shape.ElementCount);
+                // The gradient reaching the affine step: grad_output times the activation's derivative at the
+                // pre-activation, kept as a float pair hi + lo; every step below is linear in it.
+                scratch = ArrayPool<float>.Shared.Rent(2 * count);
+                var high = scratch.AsSpan(0, count);
+                low = scratch.AsSpan(count, count);
                 var (scale, shift) = Affine(mean, stddev, r, d);
-                ChannelKernels.Affine(input, z, layout, mean, scale, shift);
-                ActivationFunctions.ChainGradient(Config.Activation, z, gradOutput, z);
-                gradZ = z;
+                ChannelKernels.Affine(input, high, layout, mean, scale, shift);
+                ActivationFunctions.ChainGradient(Config.Activation, high, gradOutput, low);
+                gradZ = high;
             }
 
             ChannelKernels.BackwardSums(input, gradZ, layout, mean, sumDy, sumDyXmu);
-            var n = (double)layout.PerChannel;
+            if (!low.IsEmpty)
+            {
+                var lowSumDy = new double[c];
+                var lowSumDyXmu = new double[c];
+                ChannelKernels.BackwardSums(input, low, layout, mean, lowSumDy, lowSumDyXmu);
+                for (var i = 0; i < c; i++)
+                {
+                    sumDy[i] += lowSumDy[i];
+                    sumDyXmu[i] += lowSumDyXmu[i];
+                }
+            }
+
             for (var i = 0; i < c; i++)
             {
                 var inv = 1 / stddev[i];
@@ -185,6 +202,13 @@ public sealed class BatchNormLayer
             }
 
             ChannelKernels.BackwardInput(input, gradZ, gradInput, layout, mean, a, b, k);
+            if (!low.IsEmpty)
+            {
+                // dx += lo * a; the high half is free to receive it.
+                var lowPart = scratch.AsSpan(0, count);
+                ChannelKernels.BackwardInput(input, low, lowPart, layout, mean, a, new double[c], new double[c]);
+                TensorPrimitives.Add(gradInput, lowPart, gradInput);
+            }
         }
         finally
         {
