@@ -106,6 +106,23 @@ internal static class ChannelKernels
         }
     }
 
+    /// <summary>y = x * a + b per channel, in float32 (the order of tf.nn.batch_normalization).</summary>
+    public static void MultiplyAdd(ReadOnlySpan<float> x, Span<float> y, ChannelLayout layout, ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        var (outer, channels, inner) = layout;
+        for (var o = 0; o < outer; o++)
+        {
+            for (var c = 0; c < channels; c++)
+            {
+                var start = (o * channels + c) * inner;
+                for (var i = start; i < start + inner; i++)
+                {
+                    y[i] = x[i] * a[c] + b[c];
+                }
+            }
+        }
+    }
+
     /// <summary>sumDy[c] = sum(dy), sumDyXmu[c] = sum(dy * (x - mean)).</summary>
     public static void BackwardSums(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ChannelLayout layout, ReadOnlySpan<double> mean,
         Span<double> sumDy, Span<double> sumDyXmu)
