@@ -1,0 +1,159 @@
+using BnEngine;
+using BnService.Layers;
+using Grpc.Core;
+using Proto = Bn.V1;
+
+namespace BnService.Grpc;
+
+/// <summary>
+/// <c>bn.v1.BatchNorm</c>: maps messages to <see cref="ILayerOperations"/> (layers) and the engine's stateless
+/// operations, and back. Errors are thrown as service/engine exceptions; <see cref="GrpcErrorInterceptor"/>
+/// turns them into statuses.
+/// </summary>
+public sealed class BatchNormGrpcService(ILayerOperations layers, TensorWire tensors) : Proto.BatchNorm.BatchNormBase
+{
+    public override async Task<Proto.CreateLayerResponse> CreateLayer(Proto.CreateLayerRequest request, ServerCallContext context)
+    {
+        var spec = LayerConfigWire.ToSpec(request.Config);
+        var reuse = string.IsNullOrEmpty(request.Reuse) ? ReuseMode.Never : ApiNames.ParseReuseMode(request.Reuse);
+        var outcome = await layers.CreateAsync(spec, reuse, context.CancellationToken);
+        return new Proto.CreateLayerResponse { Layer = LayerWire.ToProto(outcome.Layer), Created = outcome.Created };
+    }
+
+    public override async Task<Proto.GetLayerResponse> GetLayer(Proto.GetLayerRequest request, ServerCallContext context)
+    {
+        var layer = await layers.GetAsync(ValidName(request.Name), context.CancellationToken);
+        return new Proto.GetLayerResponse { Layer = LayerWire.ToProto(layer) };
+    }
+
+    public override async Task<Proto.ListLayersResponse> ListLayers(Proto.ListLayersRequest request, ServerCallContext context)
+    {
+        var found = await layers.ListAsync(NullIfEmpty(request.Prefix), NullIfEmpty(request.Collection), context.CancellationToken);
+        var response = new Proto.ListLayersResponse();
+        foreach (var layer in found)
+        {
+            response.Layers.Add(LayerWire.ToProto(layer));
+        }
+
+        return response;
+    }
+
+    public override async Task<Proto.DeleteLayerResponse> DeleteLayer(Proto.DeleteLayerRequest request, ServerCallContext context)
+    {
+        await layers.DeleteAsync(ValidName(request.Name), context.CancellationToken);
+        return new Proto.DeleteLayerResponse();
+    }
+
+    public override Task<Proto.TrainResponse> Train(Proto.TrainRequest request, ServerCallContext context) =>
+        TrainOne(request, context.CancellationToken);
+
+    public override Task<Proto.InferResponse> Infer(Proto.InferRequest request, ServerCallContext context) =>
+        InferOne(request, context.CancellationToken);
+
+    public override async Task<Proto.BackwardResponse> Backward(Proto.BackwardRequest request, ServerCallContext context)
+    {
+        var name = ValidName(request.Name);
+        var (input, encoding) = tensors.Read(request.Input, "input");
+        var (gradOutput, _) = tensors.Read(request.GradOutput, "grad_output");
+        var isTraining = !request.HasIsTraining || request.IsTraining;
+        var outcome = await layers.BackwardAsync(name, new BackwardInput(input, gradOutput, isTraining, request.Apply?.LearningRate),
+            context.CancellationToken);
+        return new Proto.BackwardResponse
+        {
+            GradInput = TensorWire.Write(outcome.GradInput, encoding),
+            GradGamma = { outcome.GradGamma },
+            GradBeta = { outcome.GradBeta },
+            RegularizationLoss = outcome.RegularizationLoss,
+        };
+    }
+
+    public override async Task<Proto.CommitResponse> Commit(Proto.CommitRequest request, ServerCallContext context)
+    {
+        var layer = await layers.CommitAsync(ValidName(request.Name), context.CancellationToken);
+        return new Proto.CommitResponse { Layer = LayerWire.ToProto(layer) };
+    }
+
+    public override async Task<Proto.ResetResponse> Reset(Proto.ResetRequest request, ServerCallContext context)
+    {
+        var layer = await layers.ResetAsync(ValidName(request.Name), context.CancellationToken);
+        return new Proto.ResetResponse { Layer = LayerWire.ToProto(layer) };
+    }
+
+    public override Task<Proto.MomentsResponse> Moments(Proto.MomentsRequest request, ServerCallContext context)
+    {
+        var (input, encoding) = tensors.Read(request.Input, "input");
+        var weights = tensors.ReadOptional(request.FrequencyWeights, "frequency_weights");
+        var result = BnEngine.Moments.Compute(TensorWire.ToEngine(input), request.Axes, request.KeepDims,
+            weights is null ? null : TensorWire.ToEngine(weights));
+        return Task.FromResult(new Proto.MomentsResponse
+        {
+            Mean = TensorWire.Write(TensorWire.FromEngine(result.Mean), encoding),
+            Variance = TensorWire.Write(TensorWire.FromEngine(result.Variance), encoding),
+        });
+    }
+
+    public override Task<Proto.BatchNormalizationResponse> BatchNormalization(Proto.BatchNormalizationRequest request, ServerCallContext context)
+    {
+        var (x, encoding) = tensors.Read(request.X, "x");
+        var mean = tensors.Read(request.Mean, "mean").Tensor;
+        var variance = tensors.Read(request.Variance, "variance").Tensor;
+        var offset = tensors.ReadOptional(request.Offset, "offset");
+        var scale = tensors.ReadOptional(request.Scale, "scale");
+        var output = BnEngine.BatchNormalization.Compute(TensorWire.ToEngine(x), TensorWire.ToEngine(mean), TensorWire.ToEngine(variance),
+            offset is null ? null : TensorWire.ToEngine(offset), scale is null ? null : TensorWire.ToEngine(scale), request.VarianceEpsilon);
+        return Task.FromResult(new Proto.BatchNormalizationResponse { Output = TensorWire.Write(TensorWire.FromEngine(output), encoding) });
+    }
+
+    /// <summary>One response per request, in order; the next request is read only once the previous answer is written.</summary>
+    public override async Task TrainStream(IAsyncStreamReader<Proto.TrainRequest> requestStream,
+        IServerStreamWriter<Proto.TrainResponse> responseStream, ServerCallContext context)
+    {
+        await foreach (var request in requestStream.ReadAllAsync(context.CancellationToken))
+        {
+            await responseStream.WriteAsync(await TrainOne(request, context.CancellationToken), context.CancellationToken);
+        }
+    }
+
+    /// <summary>As <see cref="TrainStream"/>, for inference.</summary>
+    public override async Task InferStream(IAsyncStreamReader<Proto.InferRequest> requestStream,
+        IServerStreamWriter<Proto.InferResponse> responseStream, ServerCallContext context)
+    {
+        await foreach (var request in requestStream.ReadAllAsync(context.CancellationToken))
+        {
+            await responseStream.WriteAsync(await InferOne(request, context.CancellationToken), context.CancellationToken);
+        }
+    }
+
+    private async Task<Proto.TrainResponse> TrainOne(Proto.TrainRequest request, CancellationToken cancellationToken)
+    {
+        var name = ValidName(request.Name);
+        var (input, encoding) = tensors.Read(request.Input, "input");
+        var weights = request.BatchWeights.Count > 0 ? request.BatchWeights.ToArray() : null;
+        var outcome = await layers.TrainAsync(name, new TrainInput(input, weights, NullIfEmpty(request.RequestId)), cancellationToken);
+        return new Proto.TrainResponse
+        {
+            Output = TensorWire.Write(outcome.Output, encoding),
+            BatchMean = { outcome.BatchMean },
+            BatchVariance = { outcome.BatchVariance },
+            Step = outcome.Step,
+            PendingUpdates = outcome.PendingUpdates,
+        };
+    }
+
+    private async Task<Proto.InferResponse> InferOne(Proto.InferRequest request, CancellationToken cancellationToken)
+    {
+        var name = ValidName(request.Name);
+        var (input, encoding) = tensors.Read(request.Input, "input");
+        var output = await layers.InferAsync(name, input, cancellationToken);
+        return new Proto.InferResponse { Output = TensorWire.Write(output, encoding) };
+    }
+
+    /// <summary>api.md "Names" (the engine's rule), checked before a layer is looked up.</summary>
+    private static string ValidName(string name)
+    {
+        LayerName.Validate(name);
+        return name;
+    }
+
+    private static string? NullIfEmpty(string value) => string.IsNullOrEmpty(value) ? null : value;
+}

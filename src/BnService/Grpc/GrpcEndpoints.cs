@@ -1,0 +1,48 @@
+using BnService.Hosting;
+using Grpc.AspNetCore.HealthChecks;
+using Grpc.AspNetCore.Server;
+using Microsoft.Extensions.Options;
+
+namespace BnService.Grpc;
+
+/// <summary>The gRPC feature: <c>bn.v1.BatchNorm</c>, <c>grpc.health.v1</c> and server reflection.</summary>
+public static class GrpcEndpoints
+{
+    /// <summary>Health checks with this tag decide readiness, for /readyz and grpc.health.v1 alike.</summary>
+    public const string ReadyTag = "ready";
+
+    /// <summary>Room in a message beyond its tensors' values (names, shapes, field tags, per-channel data).</summary>
+    public const int EnvelopeBytes = 1 << 20;
+
+    public static WebApplicationBuilder AddBnGrpc(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<LimitOptions>().BindConfiguration(LimitOptions.Section);
+        builder.Services.AddGrpc(options => options.Interceptors.Add<GrpcErrorInterceptor>());
+        builder.Services.AddOptions<GrpcServiceOptions>().Configure<IOptions<LimitOptions>>((options, limits) =>
+            options.MaxReceiveMessageSize = MaxMessageBytes(limits.Value.MaxBatchBytes));
+        builder.Services.AddSingleton(sp => new TensorWire(sp.GetRequiredService<IOptions<LimitOptions>>().Value.MaxBatchBytes));
+        builder.Services.AddGrpcReflection();
+        builder.Services.AddGrpcHealthChecks(options =>
+        {
+            options.Services.Map("", Ready);
+            options.Services.Map(Bn.V1.BatchNorm.Descriptor.FullName, Ready);
+        });
+        return builder;
+    }
+
+    public static WebApplication MapBnGrpc(this WebApplication app)
+    {
+        app.MapGrpcService<BatchNormGrpcService>();
+        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
+        return app;
+    }
+
+    /// <summary>
+    /// The receive limit: two tensors at the batch limit (backward carries input and grad_output) plus the
+    /// envelope. Each tensor is also checked on its own against MaxBatchBytes (RESOURCE_EXHAUSTED).
+    /// </summary>
+    public static int MaxMessageBytes(long maxBatchBytes) => (int)Math.Min(int.MaxValue, 2 * maxBatchBytes + EnvelopeBytes);
+
+    private static bool Ready(HealthCheckMapContext check) => check.Tags.Contains(ReadyTag);
+}

@@ -1,0 +1,110 @@
+using System.Runtime.InteropServices;
+using BnEngine;
+using BnService.Layers;
+using Google.Protobuf;
+using ProtoTensor = Bn.V1.Tensor;
+
+namespace BnService.Grpc;
+
+/// <summary>
+/// <c>bn.v1.Tensor</c> to and from the service's tensors. <c>raw_data</c> is taken and answered by reference
+/// (no per-element work); <c>data</c> is converted once. Every tensor is checked against the batch limit.
+/// </summary>
+public sealed class TensorWire(long maxTensorBytes)
+{
+    static TensorWire()
+    {
+        // raw_data is little-endian float32 and is reinterpreted in place.
+        if (!BitConverter.IsLittleEndian)
+        {
+            throw new PlatformNotSupportedException("raw_data tensors need a little-endian machine");
+        }
+    }
+
+    /// <summary>The largest tensor accepted, in bytes of float32 values (Limits:MaxBatchBytes).</summary>
+    public long MaxTensorBytes { get; } = maxTensorBytes;
+
+    /// <summary>Reads a required tensor; <paramref name="field"/> names it in errors.</summary>
+    public (TensorData Tensor, TensorEncoding Encoding) Read(ProtoTensor? tensor, string field)
+    {
+        if (tensor is null)
+        {
+            throw new ServiceException(ServiceErrorKind.InvalidArgument, "is required", field);
+        }
+
+        var shape = TensorShape.Create(tensor.Shape, field + ".shape");
+        var hasData = tensor.Data.Count > 0;
+        var hasRaw = !tensor.RawData.IsEmpty;
+        if (hasData == hasRaw)
+        {
+            throw new ServiceException(ServiceErrorKind.InvalidArgument,
+                hasData ? "set only one of data and raw_data" : "set one of data and raw_data", field);
+        }
+
+        if ((long)shape.ElementCount * sizeof(float) > MaxTensorBytes)
+        {
+            throw new ServiceException(ServiceErrorKind.TooLarge,
+                $"the shape {shape} holds {(long)shape.ElementCount * sizeof(float)} bytes of float32, over the limit of {MaxTensorBytes}", field);
+        }
+
+        return hasRaw
+            ? (new TensorData(shape, RawBytes(tensor.RawData, shape, field + ".raw_data")), TensorEncoding.RawData)
+            : (new TensorData(shape, DataBytes(tensor.Data, shape, field + ".data")), TensorEncoding.Data);
+    }
+
+    /// <summary>Reads an optional tensor: null when the message does not carry it.</summary>
+    public TensorData? ReadOptional(ProtoTensor? tensor, string field) => tensor is null ? null : Read(tensor, field).Tensor;
+
+    /// <summary>The engine's view of a tensor (copied once, for the stateless operations).</summary>
+    public static Tensor ToEngine(TensorData tensor) => new(tensor.Shape, tensor.Values.ToArray());
+
+    public static TensorData FromEngine(Tensor tensor) => TensorData.FromFloats(tensor.Shape, tensor.Data.Span);
+
+    /// <summary>A response tensor in <paramref name="encoding"/>; raw_data wraps the bytes without copying.</summary>
+    public static ProtoTensor Write(TensorData tensor, TensorEncoding encoding)
+    {
+        var result = new ProtoTensor();
+        foreach (var d in tensor.Shape.Dims)
+        {
+            result.Shape.Add(d);
+        }
+
+        if (encoding == TensorEncoding.RawData)
+        {
+            result.RawData = UnsafeByteOperations.UnsafeWrap(tensor.Bytes);
+        }
+        else
+        {
+            result.Data.AddRange(tensor.Values.ToArray());
+        }
+
+        return result;
+    }
+
+    private static byte[] RawBytes(ByteString raw, TensorShape shape, string field)
+    {
+        if (raw.Length != (long)shape.ElementCount * sizeof(float))
+        {
+            throw new ServiceException(ServiceErrorKind.InvalidArgument,
+                $"raw_data has {raw.Length} bytes but the shape {shape} needs {(long)shape.ElementCount * sizeof(float)} (little-endian float32)", field);
+        }
+
+        // A parsed bytes field owns an exact array of its own: take it as is.
+        return MemoryMarshal.TryGetArray(raw.Memory, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array
+            : raw.ToByteArray();
+    }
+
+    private static byte[] DataBytes(Google.Protobuf.Collections.RepeatedField<float> data, TensorShape shape, string field)
+    {
+        shape.EnsureLength(data.Count, field);
+        var bytes = new byte[data.Count * sizeof(float)];
+        var values = MemoryMarshal.Cast<byte, float>(bytes.AsSpan());
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = data[i];
+        }
+
+        return bytes;
+    }
+}
