@@ -1,0 +1,56 @@
+using Bn.V1;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace BnService.Tests.Grpc;
+
+/// <summary>An in-memory BnService host with a gRPC client on it (TestServer's HTTP/2 handler).</summary>
+internal sealed class GrpcHost : IAsyncDisposable
+{
+    private readonly WebApplicationFactory<Program> _factory;
+
+    private GrpcHost(WebApplicationFactory<Program> factory)
+    {
+        _factory = factory;
+        Channel = GrpcChannel.ForAddress(factory.Server.BaseAddress, new GrpcChannelOptions
+        {
+            HttpHandler = factory.Server.CreateHandler(),
+            MaxReceiveMessageSize = null,
+            MaxSendMessageSize = null,
+        });
+        Client = new BatchNorm.BatchNormClient(Channel);
+    }
+
+    public GrpcChannel Channel { get; }
+
+    public BatchNorm.BatchNormClient Client { get; }
+
+    public IServiceProvider Services => _factory.Services;
+
+    /// <summary>Starts a host; <paramref name="services"/> may replace registrations (e.g. the layer operations).</summary>
+    public static GrpcHost Start(Action<IServiceCollection>? services = null, IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
+        {
+            foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+            {
+                builder.UseSetting(key, value);
+            }
+
+            if (services is not null)
+            {
+                builder.ConfigureTestServices(services);
+            }
+        });
+        return new GrpcHost(factory);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Channel.Dispose();
+        await _factory.DisposeAsync();
+    }
+}
