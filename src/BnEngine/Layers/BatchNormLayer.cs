@@ -74,14 +74,15 @@ public sealed class BatchNormLayer
         ActivationFunctions.Apply(Config.Activation, output);
 
         var unbiased = VarianceBias.IsUnbiased(Config, shape.Rank, weighted);
-        var update = new PendingUpdate((double[])mean.Clone(), VarianceBias.ForMovingVariance(variance, layout.PerChannel, unbiased), stddev);
+        var forMoving = VarianceBias.ForMovingVariance(variance, layout.PerChannel, unbiased);
         if (Config.Updates == UpdateMode.Deferred)
         {
-            _state.Pending.Add(update);
+            // The returned mean belongs to the caller: the queue keeps its own copy.
+            _state.Pending.Add(new PendingUpdate((double[])mean.Clone(), forMoving, stddev));
         }
         else
         {
-            MovingStatistics.Apply(Config, _state, update);
+            MovingStatistics.Apply(Config, _state, new PendingUpdate(mean, forMoving, stddev));
         }
 
         _state.Step++;
@@ -270,9 +271,19 @@ public sealed class BatchNormLayer
 
     private (double[] Scale, double[] Shift) TrainingAffine(double[] mean, double[] stddev)
     {
-        var c = Config.Channels;
-        var (r, d) = Config.Renorm ? Renormalization.Correction(Config, _state, mean, stddev) : (Filled(c, 1), new double[c]);
-        return Affine(mean, stddev, r, d);
+        if (Config.Renorm)
+        {
+            var (r, d) = Renormalization.Correction(Config, _state, mean, stddev);
+            return Affine(mean, stddev, r, d);
+        }
+
+        var scale = new double[Config.Channels];
+        for (var i = 0; i < scale.Length; i++)
+        {
+            scale[i] = _state.Gamma[i] / stddev[i];
+        }
+
+        return (scale, _state.Beta);
     }
 
     /// <summary>y = gamma*((x-mean)/stddev*r + d) + beta as (x - mean)*scale + shift (bn-math.md §8.1 with r = 1, d = 0 without renorm).</summary>

@@ -48,14 +48,11 @@ internal static class VarianceBias
     /// </summary>
     public static double[] ForMovingVariance(double[] biased, long n, bool unbiased)
     {
-        var result = (double[])biased.Clone();
-        if (unbiased)
+        var result = new double[biased.Length];
+        var factor = unbiased ? (double)n / Math.Max(n - 1, 1) : 1.0;
+        for (var i = 0; i < result.Length; i++)
         {
-            var factor = (double)n / Math.Max(n - 1, 1);
-            for (var i = 0; i < result.Length; i++)
-            {
-                result[i] *= factor;
-            }
+            result[i] = biased[i] * factor;
         }
 
         return result;
