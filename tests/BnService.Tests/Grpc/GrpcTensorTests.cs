@@ -101,6 +101,7 @@ public sealed class GrpcTensorTests(SmallLimitFakeLayersHost fixture) : IClassFi
             _host.Client.TrainAsync(new TrainRequest { Name = "big", Input = Tensors.Of([values.Length, 1], values, raw) }).ResponseAsync);
 
         Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
+        Assert.Equal("input", error.Trailers.GetValue(GrpcErrorInterceptor.FieldTrailer));
         Assert.DoesNotContain("big", _layers.Calls);
     }
 
@@ -121,7 +122,9 @@ public sealed class GrpcTensorTests(SmallLimitFakeLayersHost fixture) : IClassFi
             Name = "huge", Input = new Tensor { Shape = { bytes.Length / 4, 1 }, RawData = ByteString.CopyFrom(bytes) },
         }).ResponseAsync);
 
+        // Refused by the receive limit before the message is parsed (no field: the tensor check never ran).
         Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
+        Assert.Null(error.Trailers.GetValue(GrpcErrorInterceptor.FieldTrailer));
         Assert.DoesNotContain("huge", _layers.Calls);
     }
 }
