@@ -1,52 +1,54 @@
+using System.Buffers;
+
 namespace BnEngine.Kernels;
 
 /// <summary>
 /// The per-channel kernels every layer operation is built from, on the [Outer, Channels, Inner] view.
 /// Per-channel parameters come in double so that the mean stays better than float32 precision.
 /// </summary>
+/// <remarks>
+/// Statistics are one pass over the data with a per-channel shift and double accumulation (<see cref="ShiftedSums"/>),
+/// never the unshifted E[x^2] - E[x]^2. Elementwise steps run in float32 SIMD with the double mean split into a
+/// float pair (<see cref="CentredAffineMap"/>), except the backward input gradient, whose terms cancel and which
+/// is therefore evaluated in double (<see cref="BackwardInputKernel"/>). NHWC (Inner = 1) is vectorized across
+/// channels, NCHW along each channel's run. Calls on at least <see cref="KernelOptions.DefaultParallelThreshold"/> elements are split over
+/// every core; partial sums are merged in double in a fixed order, so results do not depend on scheduling.
+/// Scratch comes from <see cref="ArrayPool{T}"/>. Every channel must have at least one element (PerChannel &gt; 0)
+/// for the statistics.
+/// </remarks>
 internal static class ChannelKernels
 {
-    /// <summary>Two-pass mean and biased variance per channel.</summary>
+    /// <summary>Mean and biased variance per channel.</summary>
     public static void Moments(ReadOnlySpan<float> x, ChannelLayout layout, Span<double> mean, Span<double> variance)
+        => Moments(x, layout, mean, variance, KernelOptions.Default);
+
+    public static void Moments(ReadOnlySpan<float> x, ChannelLayout layout, Span<double> mean, Span<double> variance, KernelOptions options)
     {
-        var (outer, channels, inner) = layout;
-        var n = (double)layout.PerChannel;
-        for (var c = 0; c < channels; c++)
+        var channels = layout.Channels;
+        var shift = ArrayPool<double>.Shared.Rent(channels);
+        try
         {
-            double sum = 0;
-            for (var o = 0; o < outer; o++)
-            {
-                var row = x.Slice((o * channels + c) * inner, inner);
-                foreach (var v in row)
-                {
-                    sum += v;
-                }
-            }
-
-            var m = sum / n;
-            double sq = 0;
-            for (var o = 0; o < outer; o++)
-            {
-                var row = x.Slice((o * channels + c) * inner, inner);
-                foreach (var v in row)
-                {
-                    var d = v - m;
-                    sq += d * d;
-                }
-            }
-
-            mean[c] = m;
-            variance[c] = sq / n;
+            var k = FirstValues(x, layout, shift);
+            Sums(x, default, layout, k, default, 1, mean[..channels], variance[..channels], options);
+            Finish(k, layout.PerChannel, mean, variance);
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(shift);
         }
     }
 
     /// <summary>
-    /// Weighted two-pass mean and biased variance per channel (tf.nn.weighted_moments): outer row o has weight
+    /// Weighted mean and biased variance per channel (tf.nn.weighted_moments): outer row o has weight
     /// rowWeights[o / rowsPerWeight]. Returns sum of weights over one channel's elements (same for every channel).
     /// Where that sum is 0, mean and variance are 0 (TF2's div_no_nan).
     /// </summary>
     public static double WeightedMoments(ReadOnlySpan<float> x, ChannelLayout layout, ReadOnlySpan<float> rowWeights, int rowsPerWeight,
         Span<double> mean, Span<double> variance)
+        => WeightedMoments(x, layout, rowWeights, rowsPerWeight, mean, variance, KernelOptions.Default);
+
+    public static double WeightedMoments(ReadOnlySpan<float> x, ChannelLayout layout, ReadOnlySpan<float> rowWeights, int rowsPerWeight,
+        Span<double> mean, Span<double> variance, KernelOptions options)
     {
         var (outer, channels, inner) = layout;
         double sumW = 0;
@@ -55,34 +57,23 @@ internal static class ChannelKernels
             sumW += (double)rowWeights[o / rowsPerWeight] * inner;
         }
 
-        for (var c = 0; c < channels; c++)
+        if (sumW == 0)
         {
-            double sum = 0;
-            for (var o = 0; o < outer; o++)
-            {
-                double w = rowWeights[o / rowsPerWeight];
-                var row = x.Slice((o * channels + c) * inner, inner);
-                foreach (var v in row)
-                {
-                    sum += w * v;
-                }
-            }
+            mean[..channels].Clear();
+            variance[..channels].Clear();
+            return sumW;
+        }
 
-            var m = sumW == 0 ? 0 : sum / sumW;
-            double sq = 0;
-            for (var o = 0; o < outer; o++)
-            {
-                double w = rowWeights[o / rowsPerWeight];
-                var row = x.Slice((o * channels + c) * inner, inner);
-                foreach (var v in row)
-                {
-                    var d = v - m;
-                    sq += w * d * d;
-                }
-            }
-
-            mean[c] = m;
-            variance[c] = sumW == 0 ? 0 : sq / sumW;
+        var shift = ArrayPool<double>.Shared.Rent(channels);
+        try
+        {
+            var k = FirstValues(x, layout, shift);
+            Sums(x, default, layout, k, rowWeights, rowsPerWeight, mean[..channels], variance[..channels], options);
+            Finish(k, sumW, mean, variance);
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(shift);
         }
 
         return sumW;
@@ -91,74 +82,214 @@ internal static class ChannelKernels
     /// <summary>y = (x - mean) * scale + shift per channel.</summary>
     public static void Affine(ReadOnlySpan<float> x, Span<float> y, ChannelLayout layout,
         ReadOnlySpan<double> mean, ReadOnlySpan<double> scale, ReadOnlySpan<double> shift)
+        => Affine(x, y, layout, mean, scale, shift, KernelOptions.Default);
+
+    public static void Affine(ReadOnlySpan<float> x, Span<float> y, ChannelLayout layout,
+        ReadOnlySpan<double> mean, ReadOnlySpan<double> scale, ReadOnlySpan<double> shift, KernelOptions options)
     {
-        var (outer, channels, inner) = layout;
-        for (var o = 0; o < outer; o++)
+        var channels = layout.Channels;
+        var p = ArrayPool<float>.Shared.Rent(4 * channels);
+        try
         {
-            for (var c = 0; c < channels; c++)
-            {
-                var start = (o * channels + c) * inner;
-                for (var i = start; i < start + inner; i++)
-                {
-                    y[i] = (float)((x[i] - mean[c]) * scale[c] + shift[c]);
-                }
-            }
+            SplitMean(mean, channels, p);
+            Round(scale, p.AsSpan(2 * channels, channels));
+            Round(shift, p.AsSpan(3 * channels, channels));
+            Map<CentredAffineMap>(x, default, y, layout, p, options);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(p);
         }
     }
 
     /// <summary>y = x * a + b per channel, in float32 (the order of tf.nn.batch_normalization).</summary>
     public static void MultiplyAdd(ReadOnlySpan<float> x, Span<float> y, ChannelLayout layout, ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+        => MultiplyAdd(x, y, layout, a, b, KernelOptions.Default);
+
+    public static void MultiplyAdd(ReadOnlySpan<float> x, Span<float> y, ChannelLayout layout, ReadOnlySpan<float> a, ReadOnlySpan<float> b,
+        KernelOptions options)
     {
-        var (outer, channels, inner) = layout;
-        for (var o = 0; o < outer; o++)
+        var channels = layout.Channels;
+        var p = ArrayPool<float>.Shared.Rent(2 * channels);
+        try
         {
-            for (var c = 0; c < channels; c++)
-            {
-                var start = (o * channels + c) * inner;
-                for (var i = start; i < start + inner; i++)
-                {
-                    y[i] = x[i] * a[c] + b[c];
-                }
-            }
+            a[..channels].CopyTo(p);
+            b[..channels].CopyTo(p.AsSpan(channels));
+            Map<MultiplyAddMap>(x, default, y, layout, p, options);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(p);
         }
     }
 
     /// <summary>sumDy[c] = sum(dy), sumDyXmu[c] = sum(dy * (x - mean)).</summary>
     public static void BackwardSums(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ChannelLayout layout, ReadOnlySpan<double> mean,
         Span<double> sumDy, Span<double> sumDyXmu)
+        => BackwardSums(x, dy, layout, mean, sumDy, sumDyXmu, KernelOptions.Default);
+
+    public static void BackwardSums(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ChannelLayout layout, ReadOnlySpan<double> mean,
+        Span<double> sumDy, Span<double> sumDyXmu, KernelOptions options)
     {
-        var (outer, channels, inner) = layout;
-        sumDy[..channels].Clear();
-        sumDyXmu[..channels].Clear();
-        for (var o = 0; o < outer; o++)
+        var channels = layout.Channels;
+        if (layout.PerChannel == 0)
         {
-            for (var c = 0; c < channels; c++)
-            {
-                var start = (o * channels + c) * inner;
-                for (var i = start; i < start + inner; i++)
-                {
-                    sumDy[c] += dy[i];
-                    sumDyXmu[c] += dy[i] * (x[i] - mean[c]);
-                }
-            }
+            sumDy[..channels].Clear();
+            sumDyXmu[..channels].Clear();
+            return;
         }
+
+        Sums(x, dy, layout, mean[..channels], default, 1, sumDy[..channels], sumDyXmu[..channels], options);
     }
 
     /// <summary>dx = dy * a + (x - mean) * b + c per channel.</summary>
     public static void BackwardInput(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, ChannelLayout layout,
         ReadOnlySpan<double> mean, ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c)
+        => BackwardInput(x, dy, dx, layout, mean, a, b, c, KernelOptions.Default);
+
+    public static unsafe void BackwardInput(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, ChannelLayout layout,
+        ReadOnlySpan<double> mean, ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c, KernelOptions options)
     {
-        var (outer, channels, inner) = layout;
-        for (var o = 0; o < outer; o++)
+        var channels = layout.Channels;
+        var split = WorkSplit.Of(layout, options);
+        var vectorized = options.Vectorized;
+        mean = mean[..channels];
+        a = a[..channels];
+        b = b[..channels];
+        c = c[..channels];
+        if (split.Workers == 1)
         {
-            for (var ch = 0; ch < channels; ch++)
+            BackwardInputKernel.Run(x, dy, dx, split, 0, split.Units, mean, a, b, c, vectorized);
+            return;
+        }
+
+        fixed (float* px = x, pdy = dy, pdx = dx)
+        fixed (double* pm = mean, pa = a, pb = b, pc = c)
+        {
+            var (xAt, dyAt, dxAt, n) = ((nint)px, (nint)pdy, (nint)pdx, x.Length);
+            var (mAt, aAt, bAt, cAt) = ((nint)pm, (nint)pa, (nint)pb, (nint)pc);
+            Parallel.For(0, split.Workers, new ParallelOptions { MaxDegreeOfParallelism = split.Workers }, worker =>
             {
-                var start = (o * channels + ch) * inner;
-                for (var i = start; i < start + inner; i++)
+                var (start, end) = split.Range(worker);
+                BackwardInputKernel.Run(new ReadOnlySpan<float>((void*)xAt, n), new ReadOnlySpan<float>((void*)dyAt, n), new Span<float>((void*)dxAt, n),
+                    split, start, end, new ReadOnlySpan<double>((void*)mAt, channels), new ReadOnlySpan<double>((void*)aAt, channels),
+                    new ReadOnlySpan<double>((void*)bAt, channels), new ReadOnlySpan<double>((void*)cAt, channels), vectorized);
+            });
+        }
+    }
+
+    /// <summary>Each channel's first value, the shift that keeps the one-pass sums free of cancellation.</summary>
+    private static ReadOnlySpan<double> FirstValues(ReadOnlySpan<float> x, ChannelLayout layout, double[] scratch)
+    {
+        var k = scratch.AsSpan(0, layout.Channels);
+        for (var c = 0; c < k.Length; c++)
+        {
+            k[c] = layout.PerChannel > 0 ? x[c * layout.Inner] : 0;
+        }
+
+        return k;
+    }
+
+    /// <summary>From a = Σ(x - k), b = Σ(x - k)^2 (in mean and variance) to the mean and biased variance.</summary>
+    private static void Finish(ReadOnlySpan<double> k, double count, Span<double> mean, Span<double> variance)
+    {
+        for (var c = 0; c < k.Length; c++)
+        {
+            var shifted = mean[c] / count;
+            mean[c] = k[c] + shifted;
+            variance[c] = Math.Max(0, variance[c] / count - shifted * shifted);
+        }
+    }
+
+    /// <summary>p[0..C) = float(mean), p[C..2C) = float(mean - float(mean)).</summary>
+    private static void SplitMean(ReadOnlySpan<double> mean, int channels, float[] p)
+    {
+        for (var c = 0; c < channels; c++)
+        {
+            var hi = (float)mean[c];
+            p[c] = hi;
+            p[channels + c] = (float)(mean[c] - hi);
+        }
+    }
+
+    private static void Round(ReadOnlySpan<double> source, Span<float> destination)
+    {
+        for (var c = 0; c < destination.Length; c++)
+        {
+            destination[c] = (float)source[c];
+        }
+    }
+
+    /// <summary>Clears a and b, then accumulates the shifted sums into them, fanned out over workers when large.</summary>
+    private static unsafe void Sums(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ChannelLayout layout, ReadOnlySpan<double> k,
+        ReadOnlySpan<float> rowWeights, int rowsPerWeight, Span<double> a, Span<double> b, KernelOptions options)
+    {
+        a.Clear();
+        b.Clear();
+        var split = WorkSplit.Of(layout, options);
+        var vectorized = options.Vectorized;
+        if (split.Workers == 1)
+        {
+            ShiftedSums.Accumulate(x, dy, split, 0, split.Units, k, rowWeights, rowsPerWeight, a, b, vectorized);
+            return;
+        }
+
+        var channels = layout.Channels;
+        var partials = ArrayPool<double>.Shared.Rent(2 * channels * split.Workers);
+        try
+        {
+            Array.Clear(partials, 0, 2 * channels * split.Workers);
+            fixed (float* px = x, pdy = dy, pw = rowWeights)
+            fixed (double* pk = k)
+            {
+                var (xAt, xLen, dyAt, dyLen, wAt, wLen, kAt) = ((nint)px, x.Length, (nint)pdy, dy.Length, (nint)pw, rowWeights.Length, (nint)pk);
+                Parallel.For(0, split.Workers, new ParallelOptions { MaxDegreeOfParallelism = split.Workers }, worker =>
                 {
-                    dx[i] = (float)(dy[i] * a[ch] + (x[i] - mean[ch]) * b[ch] + c[ch]);
+                    var (start, end) = split.Range(worker);
+                    var part = partials.AsSpan(2 * channels * worker, 2 * channels);
+                    ShiftedSums.Accumulate(new ReadOnlySpan<float>((void*)xAt, xLen), new ReadOnlySpan<float>((void*)dyAt, dyLen), split, start, end,
+                        new ReadOnlySpan<double>((void*)kAt, channels), new ReadOnlySpan<float>((void*)wAt, wLen), rowsPerWeight,
+                        part[..channels], part[channels..], vectorized);
+                });
+            }
+
+            for (var worker = 0; worker < split.Workers; worker++)
+            {
+                var part = partials.AsSpan(2 * channels * worker, 2 * channels);
+                for (var c = 0; c < channels; c++)
+                {
+                    a[c] += part[c];
+                    b[c] += part[channels + c];
                 }
             }
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(partials);
+        }
+    }
+
+    private static unsafe void Map<TMap>(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> y, ChannelLayout layout, float[] p,
+        KernelOptions options)
+        where TMap : struct, IChannelMap
+    {
+        var split = WorkSplit.Of(layout, options);
+        var vectorized = options.Vectorized;
+        if (split.Workers == 1)
+        {
+            ChannelMaps.Run<TMap>(x, dy, y, split, 0, split.Units, p, vectorized);
+            return;
+        }
+
+        fixed (float* px = x, pdy = dy, py = y)
+        {
+            var (xAt, xLen, dyAt, dyLen, yAt, yLen) = ((nint)px, x.Length, (nint)pdy, dy.Length, (nint)py, y.Length);
+            Parallel.For(0, split.Workers, new ParallelOptions { MaxDegreeOfParallelism = split.Workers }, worker =>
+            {
+                var (start, end) = split.Range(worker);
+                ChannelMaps.Run<TMap>(new ReadOnlySpan<float>((void*)xAt, xLen), new ReadOnlySpan<float>((void*)dyAt, dyLen),
+                    new Span<float>((void*)yAt, yLen), split, start, end, p, vectorized);
+            });
         }
     }
 }

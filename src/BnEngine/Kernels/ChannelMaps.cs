@@ -1,0 +1,148 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+
+namespace BnEngine.Kernels;
+
+/// <summary>
+/// An elementwise map with per-channel float parameters p0..p4 (stored as <c>p[j * channels + c]</c>).
+/// One driver runs every map, scalar or vectorized, in either layout.
+/// </summary>
+internal interface IChannelMap
+{
+    /// <summary>How many per-channel parameters the map reads.</summary>
+    static abstract int ParameterCount { get; }
+
+    /// <summary>Whether the map reads the second input (the gradient).</summary>
+    static abstract bool ReadsGradient { get; }
+
+    static abstract float Invoke(float x, float dy, float p0, float p1, float p2, float p3, float p4);
+
+    static abstract Vector<float> Invoke(Vector<float> x, Vector<float> dy,
+        Vector<float> p0, Vector<float> p1, Vector<float> p2, Vector<float> p3, Vector<float> p4);
+}
+
+/// <summary>y = x*a + b (p0 = a, p1 = b): tf.nn.batch_normalization's order, a multiply then an add.</summary>
+internal readonly struct MultiplyAddMap : IChannelMap
+{
+    public static int ParameterCount => 2;
+    public static bool ReadsGradient => false;
+
+    public static float Invoke(float x, float dy, float a, float b, float p2, float p3, float p4) => x * a + b;
+
+    public static Vector<float> Invoke(Vector<float> x, Vector<float> dy, Vector<float> a, Vector<float> b,
+        Vector<float> p2, Vector<float> p3, Vector<float> p4) => x * a + b;
+}
+
+/// <summary>
+/// y = ((x - hi) - lo)*a + b (p0 = hi, p1 = lo, p2 = a, p3 = b) where hi + lo is a double mean split into two
+/// floats: x - hi is exact for x near the mean, so the centred value keeps float32 precision even when
+/// |mean| is far above the standard deviation.
+/// </summary>
+internal readonly struct CentredAffineMap : IChannelMap
+{
+    public static int ParameterCount => 4;
+    public static bool ReadsGradient => false;
+
+    public static float Invoke(float x, float dy, float hi, float lo, float a, float b, float p4)
+        => MathF.FusedMultiplyAdd(x - hi - lo, a, b);
+
+    public static Vector<float> Invoke(Vector<float> x, Vector<float> dy, Vector<float> hi, Vector<float> lo,
+        Vector<float> a, Vector<float> b, Vector<float> p4) => Vector.FusedMultiplyAdd(x - hi - lo, a, b);
+}
+
+/// <summary>Runs an <see cref="IChannelMap"/> over a range of work units.</summary>
+internal static class ChannelMaps
+{
+    public static void Run<TMap>(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> y, WorkSplit split, long start, long end,
+        ReadOnlySpan<float> p, bool vectorized)
+        where TMap : struct, IChannelMap
+    {
+        var layout = split.Layout;
+        var channels = layout.Channels;
+        if (split.ChannelsContiguous)
+        {
+            for (var o = (int)start; o < end; o++)
+            {
+                var offset = o * channels;
+                var c = vectorized ? AcrossChannels<TMap>(x, dy, y, offset, channels, p) : 0;
+                for (; c < channels; c++)
+                {
+                    var i = offset + c;
+                    y[i] = TMap.Invoke(x[i], TMap.ReadsGradient ? dy[i] : 0f,
+                        Parameter<TMap>(p, 0, channels, c), Parameter<TMap>(p, 1, channels, c), Parameter<TMap>(p, 2, channels, c),
+                        Parameter<TMap>(p, 3, channels, c), Parameter<TMap>(p, 4, channels, c));
+                }
+            }
+
+            return;
+        }
+
+        for (var unit = start; unit < end; unit++)
+        {
+            var (o, c, from, to) = split.Piece(unit);
+            var offset = (o * channels + c) * layout.Inner;
+            float p0 = Parameter<TMap>(p, 0, channels, c), p1 = Parameter<TMap>(p, 1, channels, c), p2 = Parameter<TMap>(p, 2, channels, c),
+                p3 = Parameter<TMap>(p, 3, channels, c), p4 = Parameter<TMap>(p, 4, channels, c);
+            var i = offset + from;
+            if (vectorized)
+            {
+                i = AlongRun<TMap>(x, dy, y, i, offset + to, p0, p1, p2, p3, p4);
+            }
+
+            for (; i < offset + to; i++)
+            {
+                y[i] = TMap.Invoke(x[i], TMap.ReadsGradient ? dy[i] : 0f, p0, p1, p2, p3, p4);
+            }
+        }
+    }
+
+    private static float Parameter<TMap>(ReadOnlySpan<float> p, int j, int channels, int c)
+        where TMap : struct, IChannelMap
+        => j < TMap.ParameterCount ? p[j * channels + c] : 0f;
+
+    private static int AcrossChannels<TMap>(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> y, int offset, int channels,
+        ReadOnlySpan<float> p)
+        where TMap : struct, IChannelMap
+    {
+        var width = Vector<float>.Count;
+        var count = TMap.ParameterCount;
+        ref var px = ref MemoryMarshal.GetReference(x);
+        ref var pdy = ref MemoryMarshal.GetReference(dy);
+        ref var py = ref MemoryMarshal.GetReference(y);
+        ref var pp = ref MemoryMarshal.GetReference(p);
+        var c = 0;
+        for (; c <= channels - width; c += width)
+        {
+            var at = (nuint)(offset + c);
+            var dyv = TMap.ReadsGradient ? Vector.LoadUnsafe(ref pdy, at) : default;
+            var p0 = Vector.LoadUnsafe(ref pp, (nuint)c);
+            var p1 = Vector.LoadUnsafe(ref pp, (nuint)(channels + c));
+            var p2 = count > 2 ? Vector.LoadUnsafe(ref pp, (nuint)(2 * channels + c)) : default;
+            var p3 = count > 3 ? Vector.LoadUnsafe(ref pp, (nuint)(3 * channels + c)) : default;
+            var p4 = count > 4 ? Vector.LoadUnsafe(ref pp, (nuint)(4 * channels + c)) : default;
+            TMap.Invoke(Vector.LoadUnsafe(ref px, at), dyv, p0, p1, p2, p3, p4).StoreUnsafe(ref py, at);
+        }
+
+        return c;
+    }
+
+    private static int AlongRun<TMap>(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> y, int from, int to,
+        float p0, float p1, float p2, float p3, float p4)
+        where TMap : struct, IChannelMap
+    {
+        var width = Vector<float>.Count;
+        ref var px = ref MemoryMarshal.GetReference(x);
+        ref var pdy = ref MemoryMarshal.GetReference(dy);
+        ref var py = ref MemoryMarshal.GetReference(y);
+        Vector<float> v0 = new(p0), v1 = new(p1), v2 = new(p2), v3 = new(p3), v4 = new(p4);
+        var i = from;
+        for (; i <= to - width; i += width)
+        {
+            var at = (nuint)i;
+            var dyv = TMap.ReadsGradient ? Vector.LoadUnsafe(ref pdy, at) : default;
+            TMap.Invoke(Vector.LoadUnsafe(ref px, at), dyv, v0, v1, v2, v3, v4).StoreUnsafe(ref py, at);
+        }
+
+        return i;
+    }
+}

@@ -1,0 +1,30 @@
+using System.Numerics;
+
+namespace BnEngine.Kernels;
+
+/// <summary>Which code path a kernel runs: the scalar fallback or <see cref="Vector{T}"/> SIMD.</summary>
+internal enum KernelPath
+{
+    Scalar,
+    Vector,
+}
+
+/// <summary>
+/// How a kernel call runs. Production calls use <see cref="Default"/>; tests pass explicit options so that the
+/// scalar and vector paths, and the fan-out over workers, are all checked in one run without a shared switch.
+/// </summary>
+/// <param name="Path">Scalar or vector code.</param>
+/// <param name="ParallelThreshold">Calls on fewer elements than this run on the calling thread only.</param>
+/// <param name="Workers">How many parts a large call is split into (one per core by default).</param>
+internal readonly record struct KernelOptions(KernelPath Path, long ParallelThreshold, int Workers)
+{
+    /// <summary>Below this many elements a call is latency-bound: fanning out costs more than it saves.</summary>
+    public const long DefaultParallelThreshold = 256 * 1024;
+
+    public static KernelOptions Default { get; } = new(
+        Vector.IsHardwareAccelerated ? KernelPath.Vector : KernelPath.Scalar,
+        DefaultParallelThreshold,
+        Environment.ProcessorCount);
+
+    public bool Vectorized => Path == KernelPath.Vector && Vector.IsHardwareAccelerated;
+}
