@@ -46,7 +46,7 @@ public sealed class BatchNormLayer
     public TrainResult Train(TensorShape shape, ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<float> batchWeights = default)
     {
         var layout = LayerInputs.Layout(Config, shape);
-        LayerInputs.Data(shape, input, "input");
+        shape.EnsureLength(input.Length, "input");
         LayerInputs.Destination(shape, output.Length, nameof(output));
         var weighted = !batchWeights.IsEmpty;
         if (weighted)
@@ -68,6 +68,7 @@ public sealed class BatchNormLayer
             ChannelKernels.Moments(input, layout, mean, variance);
         }
 
+        LayerInputs.FiniteUnless(LayerInputs.AllFinite(mean), input, "input");
         var stddev = Stddev(variance);
         var (scale, shift) = TrainingAffine(mean, stddev);
         ChannelKernels.Affine(input, output, layout, mean, scale, shift);
@@ -116,8 +117,8 @@ public sealed class BatchNormLayer
         bool isTraining, double? learningRate)
     {
         var layout = LayerInputs.Layout(Config, shape);
-        LayerInputs.Data(shape, input, "input");
-        LayerInputs.Data(shape, gradOutput, "grad_output");
+        shape.EnsureLength(input.Length, "input");
+        shape.EnsureLength(gradOutput.Length, "grad_output");
         LayerInputs.Destination(shape, gradInput.Length, nameof(gradInput));
         if (learningRate is { } rate)
         {
@@ -136,6 +137,7 @@ public sealed class BatchNormLayer
             mean = new double[c];
             var variance = new double[c];
             ChannelKernels.Moments(input, layout, mean, variance);
+            LayerInputs.FiniteUnless(LayerInputs.AllFinite(mean), input, "input");
             stddev = Stddev(variance);
             (r, d) = Config.Renorm ? Renormalization.Correction(Config, _state, mean, stddev) : (Filled(c, 1), new double[c]);
         }
@@ -185,6 +187,12 @@ public sealed class BatchNormLayer
                     sumDy[i] += lowSumDy[i];
                     sumDyXmu[i] += lowSumDyXmu[i];
                 }
+            }
+
+            if (!LayerInputs.AllFinite(sumDy) || !LayerInputs.AllFinite(sumDyXmu))
+            {
+                LayerInputs.FiniteUnless(false, input, "input");
+                LayerInputs.FiniteUnless(false, gradOutput, "grad_output");
             }
 
             for (var i = 0; i < c; i++)

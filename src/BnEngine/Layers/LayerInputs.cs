@@ -32,11 +32,39 @@ internal static class LayerInputs
     public static void Data(TensorShape shape, ReadOnlySpan<float> data, string field)
     {
         shape.EnsureLength(data.Length, field);
+        FiniteUnless(false, data, field);
+    }
+
+    /// <summary>
+    /// Sums in double of finite float32 values cannot overflow, so a per-channel sum over the data is finite
+    /// exactly when the data is: the statistics a call computes anyway stand in for a separate pass. When
+    /// <paramref name="sumsAreFinite"/> is false, this finds the offending value and throws.
+    /// </summary>
+    public static void FiniteUnless(bool sumsAreFinite, ReadOnlySpan<float> data, string field)
+    {
+        if (sumsAreFinite)
+        {
+            return;
+        }
+
         var index = FirstNonFinite(data);
         if (index >= 0)
         {
             throw new NonFiniteInputException(field, $"{field} holds {data[index]} at index {index}; every value must be finite");
         }
+    }
+
+    public static bool AllFinite(ReadOnlySpan<double> values)
+    {
+        foreach (var v in values)
+        {
+            if (!double.IsFinite(v))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>A buffer the caller passed for results must have the element count (a programming error otherwise).</summary>
