@@ -10,4 +10,21 @@ public sealed class LimitOptions
     /// <summary>Largest accepted batch in bytes of float32 data; default 64 MiB. Over it: 413 / RESOURCE_EXHAUSTED.</summary>
     [Range(1024, 1L << 31)]
     public long MaxBatchBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// A JSON body may be this many times <see cref="MaxBatchBytes"/>: a float32 written as decimal text takes
+    /// about 8 to 16 bytes against 4 in binary. Default 4; over it: 413.
+    /// </summary>
+    [Range(1, 16)]
+    public int JsonOverheadFactor { get; set; } = 4;
+
+    /// <summary>Largest JSON body in bytes.</summary>
+    public long MaxJsonBodyBytes => MaxBatchBytes * JsonOverheadFactor;
+
+    /// <summary>
+    /// Bytes of train outputs each layer keeps in memory so a retried request_id gets the very same answer
+    /// (the most recent responses; the ids themselves are always kept, see docs). Default 16 MiB.
+    /// </summary>
+    [Range(0, 1L << 31)]
+    public long ReplayBytesPerLayer { get; set; } = 16L * 1024 * 1024;
 }

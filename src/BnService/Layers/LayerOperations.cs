@@ -3,6 +3,7 @@ using BnEngine;
 namespace BnService.Layers;
 
 /// <summary>api.md <c>reuse</c>.</summary>
+[GenerateSerializer, Alias("bn.ReuseMode")]
 public enum ReuseMode { Never, Reuse, Auto }
 
 /// <summary>A layer as api.md represents it: its resolved config and its state.</summary>

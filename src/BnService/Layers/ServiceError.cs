@@ -1,6 +1,7 @@
 namespace BnService.Layers;
 
 /// <summary>What went wrong, in protocol-neutral terms; REST and gRPC each map it in one place.</summary>
+[GenerateSerializer, Alias("bn.ServiceErrorKind")]
 public enum ServiceErrorKind
 {
     /// <summary>400 / INVALID_ARGUMENT.</summary>

@@ -1,0 +1,27 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace BnService.Hosting;
+
+public static class HostingExtensions
+{
+    /// <summary>
+    /// Settings bound from configuration and checked at start (a bad value stops the process with its key named),
+    /// and Kestrel's HTTP/2 flow-control windows raised for large gRPC messages. The endpoints themselves come
+    /// from <c>Kestrel:Endpoints:Rest</c> and <c>Kestrel:Endpoints:Grpc</c> in configuration.
+    /// </summary>
+    public static WebApplicationBuilder AddBnHosting(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<LimitOptions>().BindConfiguration(LimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<ClusterSettings>().BindConfiguration(ClusterSettings.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<StorageSettings>().BindConfiguration(StorageSettings.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<ClusterSettings>, ClusterSettingsValidation>();
+        builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<StorageSettings>, StorageSettingsValidation>();
+
+        builder.Services.Configure<KestrelServerOptions>(kestrel =>
+        {
+            kestrel.Limits.Http2.InitialConnectionWindowSize = 16 * 1024 * 1024;
+            kestrel.Limits.Http2.InitialStreamWindowSize = 8 * 1024 * 1024;
+        });
+        return builder;
+    }
+}

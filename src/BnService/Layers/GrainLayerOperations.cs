@@ -1,0 +1,72 @@
+using BnEngine;
+using BnService.Layers.Grains;
+
+namespace BnService.Layers;
+
+/// <summary><see cref="ILayerOperations"/> on layer grains: names are checked here, grain faults become <see cref="ServiceException"/>.</summary>
+internal sealed class GrainLayerOperations(IGrainFactory grains) : ILayerOperations
+{
+    public async Task<CreateOutcome> CreateAsync(LayerSpec spec, ReuseMode reuse, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var config = LayerConfig.Resolve(spec);
+        var created = Unwrap(await Layer(config.Name).Create(LayerConfigRecord.From(config), reuse));
+        return new CreateOutcome(View(created.Layer), created.Created);
+    }
+
+    public async Task<IReadOnlyList<LayerView>> ListAsync(string? prefix, string? collection, CancellationToken cancellationToken = default)
+    {
+        var names = await grains.GetGrain<ILayerDirectoryGrain>(0).List(prefix, collection);
+        var replies = await Task.WhenAll(names.Select(name => Layer(name).Get()));
+        // A layer deleted between the listing and its read is simply left out.
+        return [.. replies.Where(r => r.Value is not null).Select(r => View(r.Value!))];
+    }
+
+    public async Task<LayerView> GetAsync(string name, CancellationToken cancellationToken = default) =>
+        View(Unwrap(await Layer(Checked(name)).Get()));
+
+    public async Task DeleteAsync(string name, CancellationToken cancellationToken = default) =>
+        Unwrap(await Layer(Checked(name)).Delete());
+
+    public async Task<TrainOutcome> TrainAsync(string name, TrainInput input, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var reply = Unwrap(await Layer(Checked(name)).Train(new TrainCall(ToGrain(input.Input), input.BatchWeights, input.RequestId)));
+        return new TrainOutcome(FromGrain(reply.Output), reply.BatchMean, reply.BatchVariance, reply.Step, reply.PendingUpdates);
+    }
+
+    public async Task<TensorData> InferAsync(string name, TensorData input, CancellationToken cancellationToken = default) =>
+        FromGrain(Unwrap(await Layer(Checked(name)).Infer(ToGrain(input))));
+
+    public async Task<BackwardOutcome> BackwardAsync(string name, BackwardInput input, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var layer = Layer(Checked(name));
+        var call = new BackwardCall(ToGrain(input.Input), ToGrain(input.GradOutput), input.IsTraining, input.LearningRate);
+        var reply = Unwrap(input.LearningRate is null ? await layer.Gradients(call) : await layer.BackwardApply(call));
+        return new BackwardOutcome(FromGrain(reply.GradInput), reply.GradGamma, reply.GradBeta, reply.RegularizationLoss);
+    }
+
+    public async Task<LayerView> CommitAsync(string name, CancellationToken cancellationToken = default) =>
+        View(Unwrap(await Layer(Checked(name)).Commit()));
+
+    public async Task<LayerView> ResetAsync(string name, CancellationToken cancellationToken = default) =>
+        View(Unwrap(await Layer(Checked(name)).Reset()));
+
+    private ILayerGrain Layer(string name) => grains.GetGrain<ILayerGrain>(name);
+
+    private static string Checked(string name)
+    {
+        LayerName.Validate(name);
+        return name;
+    }
+
+    private static T Unwrap<T>(GrainReply<T> reply) =>
+        reply.Fault is { } fault ? throw new ServiceException(fault.Kind, fault.Message, fault.Field) : reply.Value!;
+
+    private static LayerView View(LayerSnapshot snapshot) => new(snapshot.Config.ToConfig(), snapshot.State.ToState());
+
+    private static GrainTensor ToGrain(TensorData tensor) => new(tensor.Shape.ToArray(), tensor.Bytes);
+
+    private static TensorData FromGrain(GrainTensor tensor) => new(TensorShape.Create(tensor.Shape, "output.shape"), tensor.Bytes);
+}

@@ -1,0 +1,40 @@
+using Orleans.Concurrency;
+
+namespace BnService.Layers.Grains;
+
+/// <summary>
+/// One layer, keyed by its name. Calls that change the layer run one at a time; reads ([ReadOnly]) interleave
+/// with each other but never with a change, so a read sees a state between two updates.
+/// </summary>
+[Alias("bn.ILayerGrain")]
+public interface ILayerGrain : IGrainWithStringKey
+{
+    [Alias("Create")]
+    Task<GrainReply<CreatedLayer>> Create(LayerConfigRecord config, ReuseMode reuse);
+
+    [Alias("Get"), ReadOnly]
+    Task<GrainReply<LayerSnapshot>> Get();
+
+    [Alias("Delete")]
+    Task<GrainReply<bool>> Delete();
+
+    [Alias("Train")]
+    Task<GrainReply<TrainReply>> Train(TrainCall call);
+
+    [Alias("Infer"), ReadOnly]
+    Task<GrainReply<GrainTensor>> Infer(GrainTensor input);
+
+    /// <summary>Backward without apply: a read.</summary>
+    [Alias("Gradients"), ReadOnly]
+    Task<GrainReply<BackwardReply>> Gradients(BackwardCall call);
+
+    /// <summary>Backward with apply: gamma and beta may take an SGD step.</summary>
+    [Alias("BackwardApply")]
+    Task<GrainReply<BackwardReply>> BackwardApply(BackwardCall call);
+
+    [Alias("Commit")]
+    Task<GrainReply<LayerSnapshot>> Commit();
+
+    [Alias("Reset")]
+    Task<GrainReply<LayerSnapshot>> Reset();
+}

@@ -1,0 +1,33 @@
+using BnService.Hosting;
+using BnService.Layers.Grains;
+using Orleans.Configuration;
+
+namespace BnService.Layers;
+
+public static class LayersExtensions
+{
+    /// <summary>
+    /// The co-hosted Orleans silo that holds the layers (localhost clustering on <c>Cluster:SiloPort</c> /
+    /// <c>Cluster:GatewayPort</c>), its readiness, and <see cref="ILayerOperations"/> for REST and gRPC.
+    /// </summary>
+    public static WebApplicationBuilder AddBnLayers(this WebApplicationBuilder builder)
+    {
+        var cluster = builder.Configuration.GetSection(ClusterSettings.Section).Get<ClusterSettings>() ?? new ClusterSettings();
+        var storage = builder.Configuration.GetSection(StorageSettings.Section).Get<StorageSettings>() ?? new StorageSettings();
+        var limits = builder.Configuration.GetSection(LimitOptions.Section).Get<LimitOptions>() ?? new LimitOptions();
+
+        builder.UseOrleans(silo =>
+        {
+            silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId);
+            silo.AddLayerStorage(storage);
+            // Two batches (input and output) with room to spare: the web tier refuses anything bigger first.
+            silo.Configure<SiloMessagingOptions>(o => o.MaxMessageBodySize = (int)Math.Min(int.MaxValue, 2 * limits.MaxBatchBytes + (1 << 20)));
+        });
+
+        builder.Services.AddSingleton<SiloReadiness>();
+        builder.Services.AddSingleton<IReadiness>(sp => sp.GetRequiredService<SiloReadiness>());
+        builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloReadiness>());
+        builder.Services.AddSingleton<ILayerOperations, GrainLayerOperations>();
+        return builder;
+    }
+}
