@@ -1,4 +1,5 @@
 using Bn.V1;
+using BnService.Tests.Infrastructure;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -33,13 +34,9 @@ internal sealed class GrpcHost : IAsyncDisposable
     /// <summary>Starts a host; <paramref name="services"/> may replace registrations (e.g. the layer operations).</summary>
     public static GrpcHost Start(Action<IServiceCollection>? services = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
-        var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
+        // BnServiceFactory gives each host's Orleans silo its own free ports.
+        var factory = new BnServiceFactory(settings).WithWebHostBuilder(builder =>
         {
-            foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
-            {
-                builder.UseSetting(key, value);
-            }
-
             if (services is not null)
             {
                 builder.ConfigureTestServices(services);
