@@ -1,3 +1,28 @@
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using BnEngine.Benchmarks;
 
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+// --quick: short in-process run for bench/run.sh. --full (default): more iterations for the README table.
+// Anything else is handed to BenchmarkDotNet's switcher (e.g. --filter '*Small*').
+if (args.Length > 0 && args[0] is not ("--quick" or "--full"))
+{
+    BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    return;
+}
+
+var quick = args.Length > 0 && args[0] == "--quick";
+var job = Job.Default
+    .WithToolchain(InProcessEmitToolchain.Instance)
+    .WithWarmupCount(quick ? 2 : 5)
+    .WithIterationCount(quick ? 5 : 20)
+    .WithIterationTime(Perfolizer.Horology.TimeInterval.FromMilliseconds(quick ? 250 : 500));
+var config = DefaultConfig.Instance.AddJob(job).WithOptions(ConfigOptions.DisableOptimizationsValidator);
+
+var summaries = new[]
+{
+    BenchmarkRunner.Run<LayerBandwidthBenchmarks>(config),
+    BenchmarkRunner.Run<SmallBatchBenchmarks>(config),
+};
+RatioReport.Print(summaries, Console.Out);
