@@ -13,6 +13,9 @@ namespace BnEngine;
 /// </summary>
 public sealed class BatchNormLayer
 {
+    /// <summary>Up to this many per-channel doubles of scratch go on the stack (8 KB).</summary>
+    private const int StackScratchLimit = 1024;
+
     private LayerState _state;
 
     /// <summary>A fresh layer at its initializers, step 0.</summary>
@@ -69,21 +72,39 @@ public sealed class BatchNormLayer
         }
 
         LayerInputs.FiniteUnless(LayerInputs.AllFinite(mean), input, "input");
-        var stddev = Stddev(variance);
-        var (scale, shift) = TrainingAffine(mean, stddev);
-        ChannelKernels.Affine(input, output, layout, mean, scale, shift);
-        ActivationFunctions.Apply(Config.Activation, output);
 
-        var unbiased = VarianceBias.IsUnbiased(Config, shape.Rank, weighted);
-        var forMoving = VarianceBias.ForMovingVariance(variance, layout.PerChannel, unbiased);
-        if (Config.Updates == UpdateMode.Deferred)
+        // Per-channel temporaries live on the stack (or in the pool for many channels); only what a deferred
+        // update keeps is allocated.
+        var deferred = Config.Updates == UpdateMode.Deferred;
+        double[]? rented = null;
+        var scratch = 4 * c <= StackScratchLimit ? stackalloc double[4 * c] : (rented = ArrayPool<double>.Shared.Rent(4 * c)).AsSpan(0, 4 * c);
+        try
         {
-            // The returned mean belongs to the caller: the queue keeps its own copy.
-            _state.Pending.Add(new PendingUpdate((double[])mean.Clone(), forMoving, stddev));
+            var stddev = deferred ? new double[c] : scratch[..c];
+            var forMoving = deferred ? new double[c] : scratch.Slice(c, c);
+            var scale = scratch.Slice(2 * c, c);
+            StddevOf(variance, stddev);
+            var shift = TrainingAffine(mean, stddev, scale, scratch.Slice(3 * c, c));
+            ChannelKernels.Affine(input, output, layout, mean, scale, shift);
+            ActivationFunctions.Apply(Config.Activation, output);
+
+            VarianceBias.ForMovingVariance(variance, layout.PerChannel, VarianceBias.IsUnbiased(Config, shape.Rank, weighted), forMoving);
+            if (deferred)
+            {
+                // The returned mean belongs to the caller: the queue keeps its own copy.
+                _state.Pending.Add(new PendingUpdate((double[])mean.Clone(), forMoving.ToArray(), stddev.ToArray()));
+            }
+            else
+            {
+                MovingStatistics.Apply(Config, _state, mean, forMoving, stddev);
+            }
         }
-        else
+        finally
         {
-            MovingStatistics.Apply(Config, _state, new PendingUpdate(mean, forMoving, stddev));
+            if (rented is not null)
+            {
+                ArrayPool<double>.Shared.Return(rented);
+            }
         }
 
         _state.Step++;
@@ -98,14 +119,24 @@ public sealed class BatchNormLayer
         LayerInputs.Data(shape, input, "input");
         LayerInputs.Destination(shape, output.Length, nameof(output));
 
-        var stddev = Stddev(_state.MovingVariance);
-        var scale = new double[Config.Channels];
-        for (var i = 0; i < scale.Length; i++)
+        var c = Config.Channels;
+        double[]? rented = null;
+        var scale = c <= StackScratchLimit ? stackalloc double[c] : (rented = ArrayPool<double>.Shared.Rent(c)).AsSpan(0, c);
+        try
         {
-            scale[i] = _state.Gamma[i] / stddev[i];
+            StddevOf(_state.MovingVariance, scale);
+            TensorPrimitives.Divide(_state.Gamma, scale, scale);
+
+            ChannelKernels.Affine(input, output, layout, _state.MovingMean, scale, _state.Beta);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<double>.Shared.Return(rented);
+            }
         }
 
-        ChannelKernels.Affine(input, output, layout, _state.MovingMean, scale, _state.Beta);
         ActivationFunctions.Apply(Config.Activation, output);
     }
 
@@ -257,7 +288,7 @@ public sealed class BatchNormLayer
 
         foreach (var update in _state.Pending)
         {
-            MovingStatistics.Apply(Config, _state, update);
+            MovingStatistics.Apply(Config, _state, update.Mean, update.Variance, update.Stddev);
         }
 
         _state.Pending.Clear();
@@ -277,21 +308,23 @@ public sealed class BatchNormLayer
         }
     }
 
-    private (double[] Scale, double[] Shift) TrainingAffine(double[] mean, double[] stddev)
+    /// <summary>Fills <paramref name="scale"/> and returns the shift: beta itself, or <paramref name="shiftBuffer"/> under renorm.</summary>
+    private ReadOnlySpan<double> TrainingAffine(double[] mean, ReadOnlySpan<double> stddev, Span<double> scale, Span<double> shiftBuffer)
     {
         if (Config.Renorm)
         {
             var (r, d) = Renormalization.Correction(Config, _state, mean, stddev);
-            return Affine(mean, stddev, r, d);
+            for (var i = 0; i < scale.Length; i++)
+            {
+                scale[i] = _state.Gamma[i] * r[i] / stddev[i];
+                shiftBuffer[i] = _state.Gamma[i] * d[i] + _state.Beta[i];
+            }
+
+            return shiftBuffer;
         }
 
-        var scale = new double[Config.Channels];
-        for (var i = 0; i < scale.Length; i++)
-        {
-            scale[i] = _state.Gamma[i] / stddev[i];
-        }
-
-        return (scale, _state.Beta);
+        TensorPrimitives.Divide(_state.Gamma, stddev, scale);
+        return _state.Beta;
     }
 
     /// <summary>y = gamma*((x-mean)/stddev*r + d) + beta as (x - mean)*scale + shift (bn-math.md §8.1 with r = 1, d = 0 without renorm).</summary>
@@ -342,12 +375,14 @@ public sealed class BatchNormLayer
     private double[] Stddev(ReadOnlySpan<double> variance)
     {
         var result = new double[variance.Length];
-        for (var i = 0; i < result.Length; i++)
-        {
-            result[i] = Math.Sqrt(variance[i] + Config.Epsilon);
-        }
-
+        StddevOf(variance, result);
         return result;
+    }
+
+    private void StddevOf(ReadOnlySpan<double> variance, Span<double> stddev)
+    {
+        TensorPrimitives.Add(variance, Config.Epsilon, stddev);
+        TensorPrimitives.Sqrt(stddev, stddev);
     }
 
     private static double[] Filled(int count, double value)

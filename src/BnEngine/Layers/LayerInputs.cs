@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 using BnEngine.Kernels;
 
 namespace BnEngine;
@@ -54,18 +55,11 @@ internal static class LayerInputs
         }
     }
 
-    public static bool AllFinite(ReadOnlySpan<double> values)
-    {
-        foreach (var v in values)
-        {
-            if (!double.IsFinite(v))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
+    /// <summary>
+    /// Whether every value is finite. The values are per-channel sums or statistics of float32 data, far below
+    /// double's range, so their sum is non-finite only if one of them already is.
+    /// </summary>
+    public static bool AllFinite(ReadOnlySpan<double> values) => double.IsFinite(TensorPrimitives.Sum(values));
 
     /// <summary>A buffer the caller passed for results must have the element count (a programming error otherwise).</summary>
     public static void Destination(TensorShape shape, int length, string name)

@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace BnEngine;
 
 /// <summary>
@@ -26,10 +28,8 @@ public static class MovingAverages
     /// <summary>average = decay*average + (1-decay)*value, per element.</summary>
     public static void Update(Span<double> average, ReadOnlySpan<double> value, double decay)
     {
-        for (var i = 0; i < average.Length; i++)
-        {
-            average[i] = decay * average[i] + (1 - decay) * value[i];
-        }
+        TensorPrimitives.Multiply(average, decay, average);
+        TensorPrimitives.MultiplyAdd(value, 1 - decay, average, average);
     }
 
     /// <summary>

@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace BnEngine;
 
 /// <summary>
@@ -43,18 +45,12 @@ internal static class VarianceBias
     }
 
     /// <summary>
-    /// The variance destined for the moving variance: biased, or var_b*n/(n-1) with the divisor clamped to 1 at
+    /// Fills <paramref name="result"/> with the variance destined for the moving variance: biased, or var_b*n/(n-1) with the divisor clamped to 1 at
     /// n = 1 as TF's fused kernel does (§4), so a single value per channel gives 0.
     /// </summary>
-    public static double[] ForMovingVariance(double[] biased, long n, bool unbiased)
+    public static void ForMovingVariance(ReadOnlySpan<double> biased, long n, bool unbiased, Span<double> result)
     {
-        var result = new double[biased.Length];
         var factor = unbiased ? (double)n / Math.Max(n - 1, 1) : 1.0;
-        for (var i = 0; i < result.Length; i++)
-        {
-            result[i] = biased[i] * factor;
-        }
-
-        return result;
+        TensorPrimitives.Multiply(biased, factor, result);
     }
 }
