@@ -1,7 +1,6 @@
 using BnService.Hosting;
 using Grpc.AspNetCore.HealthChecks;
 using Grpc.AspNetCore.Server;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 
 namespace BnService.Grpc;
@@ -9,7 +8,7 @@ namespace BnService.Grpc;
 /// <summary>The gRPC feature: <c>bn.v1.BatchNorm</c>, <c>grpc.health.v1</c> and server reflection.</summary>
 public static class GrpcEndpoints
 {
-    /// <summary>Health checks with this tag decide readiness, for /readyz and grpc.health.v1 alike.</summary>
+    /// <summary>Health checks with this tag decide what grpc.health.v1 reports: the silo readiness /readyz reports.</summary>
     public const string ReadyTag = "ready";
 
     /// <summary>Room in a message beyond its tensors' values (names, shapes, field tags, per-channel data).</summary>
@@ -17,8 +16,12 @@ public static class GrpcEndpoints
 
     public static WebApplicationBuilder AddBnGrpc(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<LimitOptions>().BindConfiguration(LimitOptions.Section);
-        builder.Services.AddGrpc(options => options.Interceptors.Add<GrpcErrorInterceptor>());
+        builder.Services.AddGrpc(options =>
+        {
+            // The log interceptor is outermost, so it sees the status the error interceptor settled on.
+            options.Interceptors.Add<GrpcRequestLogInterceptor>();
+            options.Interceptors.Add<GrpcErrorInterceptor>();
+        });
         builder.Services.AddOptions<GrpcServiceOptions>().Configure<IOptions<LimitOptions>>((options, limits) =>
             options.MaxReceiveMessageSize = MaxMessageBytes(limits.Value.MaxBatchBytes));
         builder.Services.AddSingleton(sp => new TensorWire(sp.GetRequiredService<IOptions<LimitOptions>>().Value.MaxBatchBytes));
@@ -28,8 +31,7 @@ public static class GrpcEndpoints
                 options.Services.Map("", Ready);
                 options.Services.Map(Bn.V1.BatchNorm.Descriptor.FullName, Ready);
             })
-            // A service with no readiness check at all would report UNKNOWN: the gRPC endpoint being mapped is the baseline.
-            .AddCheck("grpc", () => HealthCheckResult.Healthy("gRPC services mapped"), tags: [ReadyTag]);
+            .AddCheck<ReadinessHealthCheck>("silo", tags: [ReadyTag]);
         return builder;
     }
 

@@ -1,9 +1,6 @@
-using BnService.Layers;
-using Microsoft.Extensions.DependencyInjection;
-
 namespace BnService.Tests.Grpc;
 
-/// <summary>The host the golden cases replay on (one per test class).</summary>
+/// <summary>The service as it runs (Orleans layer grains), one host per test class, for the golden replays.</summary>
 public sealed class GoldenHost : IAsyncLifetime
 {
     private GrpcHost? _host;
@@ -12,7 +9,7 @@ public sealed class GoldenHost : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        _host = GrpcHost.Start(s => s.AddSingleton<ILayerOperations, EngineLayerOperations>());
+        _host = GrpcHost.Start();
         return Task.CompletedTask;
     }
 

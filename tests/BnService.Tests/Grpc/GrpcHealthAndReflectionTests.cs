@@ -1,7 +1,8 @@
+using System.Net;
+using BnService.Hosting;
 using Grpc.Health.V1;
 using Grpc.Reflection.V1Alpha;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace BnService.Tests.Grpc;
 
@@ -10,7 +11,7 @@ public sealed class GrpcHealthAndReflectionTests
     [Theory]
     [InlineData("")]
     [InlineData("bn.v1.BatchNorm")]
-    public async Task HealthIsServingWhenReady(string service)
+    public async Task HealthIsServingWhenTheSiloIsReady(string service)
     {
         await using var host = GrpcHost.Start();
         var health = new Health.HealthClient(host.Channel);
@@ -19,13 +20,16 @@ public sealed class GrpcHealthAndReflectionTests
     }
 
     [Fact]
-    public async Task HealthIsNotServingWhileAReadinessCheckFails()
+    public async Task HealthIsNotServingWhileReadyzSaysNotReady()
     {
-        await using var host = GrpcHost.Start(s => s.AddHealthChecks()
-            .AddCheck("not-ready", () => HealthCheckResult.Unhealthy("warming up"), tags: [BnService.Grpc.GrpcEndpoints.ReadyTag]));
+        await using var host = GrpcHost.Start(s => s.AddSingleton<IReadiness>(new NeverReady()));
         var health = new Health.HealthClient(host.Channel);
+
         var response = await health.CheckAsync(new HealthCheckRequest { Service = "" });
+        var readyz = await host.Rest.GetAsync(new Uri("/readyz", UriKind.Relative));
+
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, response.Status);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, readyz.StatusCode);
     }
 
     [Fact]
@@ -41,5 +45,10 @@ public sealed class GrpcHealthAndReflectionTests
 
         Assert.Contains("bn.v1.BatchNorm", services);
         Assert.Contains("grpc.health.v1.Health", services);
+    }
+
+    private sealed class NeverReady : IReadiness
+    {
+        public bool IsReady => false;
     }
 }

@@ -12,6 +12,7 @@ namespace BnService.Tests.Grpc;
 internal sealed class GrpcHost : IAsyncDisposable
 {
     private readonly WebApplicationFactory<Program> _factory;
+    private HttpClient? _rest;
 
     private GrpcHost(WebApplicationFactory<Program> factory)
     {
@@ -31,6 +32,9 @@ internal sealed class GrpcHost : IAsyncDisposable
 
     public IServiceProvider Services => _factory.Services;
 
+    /// <summary>An HTTP client on the same host, for the REST side.</summary>
+    public HttpClient Rest => _rest ??= _factory.CreateClient();
+
     /// <summary>Starts a host; <paramref name="services"/> may replace registrations (e.g. the layer operations).</summary>
     public static GrpcHost Start(Action<IServiceCollection>? services = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
@@ -47,6 +51,7 @@ internal sealed class GrpcHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _rest?.Dispose();
         Channel.Dispose();
         await _factory.DisposeAsync();
     }

@@ -1,0 +1,64 @@
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Serilog;
+
+namespace BnService.Grpc;
+
+/// <summary>
+/// Completes the one request log line for gRPC calls: the gRPC status (the HTTP status of a gRPC call is
+/// 200 whatever happened) and the layer the call is about. The layer goes in as the <c>name</c> route value,
+/// which is where the request log reads it for REST routes too.
+/// </summary>
+public sealed class GrpcRequestLogInterceptor(IDiagnosticContext? diagnostics = null) : Interceptor
+{
+    public const string StatusProperty = "GrpcStatus";
+
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
+        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        if (LayerName(request) is { Length: > 0 } layer)
+        {
+            context.GetHttpContext().Request.RouteValues["name"] = layer;
+        }
+
+        return await Logged(() => continuation(request, context));
+    }
+
+    public override Task DuplexStreamingServerHandler<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream,
+        ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation) =>
+        Logged(async () =>
+        {
+            await continuation(requestStream, responseStream, context);
+            return true;
+        });
+
+    private async Task<T> Logged<T>(Func<Task<T>> call)
+    {
+        var status = StatusCode.Unknown;
+        try
+        {
+            var result = await call();
+            status = StatusCode.OK;
+            return result;
+        }
+        catch (RpcException ex)
+        {
+            status = ex.StatusCode;
+            throw;
+        }
+        finally
+        {
+            diagnostics?.Set(StatusProperty, status.ToString());
+        }
+    }
+
+    /// <summary>The request's <c>name</c>, or its config's for CreateLayer.</summary>
+    private static string? LayerName(object request) => request switch
+    {
+        Bn.V1.CreateLayerRequest create => create.Config?.Name,
+        IMessage message => message.Descriptor.FindFieldByName("name")?.Accessor.GetValue(message) as string,
+        _ => null,
+    };
+}
