@@ -1,15 +1,20 @@
 using BnService.Grpc;
 using BnService.Hosting;
 using BnService.Layers;
+using BnService.Rest;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddBnLogging();
 builder.AddBnHosting();
 builder.AddBnLayers();
+builder.AddBnRest();
 builder.AddBnGrpc();
 
 var app = builder.Build();
 app.UseBnRequestLogging();
+app.UseBnProblems();
+app.UseBnRouteLogging();
 app.MapBnHealth();
+app.MapBnRest();
 app.MapBnGrpc();
 app.Run();

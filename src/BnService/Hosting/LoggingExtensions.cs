@@ -17,7 +17,9 @@ public static class LoggingExtensions
         {
             logger.MinimumLevel.Is(settings.Level)
                 .MinimumLevel.Override("Microsoft", settings.FrameworkLevel)
+                .MinimumLevel.Override("Microsoft.Hosting.Lifetime", settings.Level)
                 .MinimumLevel.Override("Orleans", settings.FrameworkLevel)
+                .MinimumLevel.Override("Polly", settings.FrameworkLevel)
                 .MinimumLevel.Override("Serilog.AspNetCore.RequestLoggingMiddleware", settings.Level)
                 .Enrich.FromLogContext();
             if (settings.Json)
@@ -33,16 +35,27 @@ public static class LoggingExtensions
     }
 
     /// <summary>One structured line per request: method, route, layer, status, elapsed milliseconds.</summary>
+    /// <remarks>Call first: the line covers everything after it. The route and layer are recorded by <see cref="UseBnRouteLogging"/>.</remarks>
     public static WebApplication UseBnRequestLogging(this WebApplication app)
     {
         app.UseSerilogRequestLogging(options =>
+            options.MessageTemplate = "HTTP {RequestMethod} {Route} layer {Layer} responded {StatusCode} in {Elapsed:0.000} ms");
+        return app;
+    }
+
+    /// <summary>
+    /// Routing, then the matched route and layer name recorded for the request line (the exception handler clears
+    /// them from the request before the line is written, so they are taken here).
+    /// </summary>
+    public static WebApplication UseBnRouteLogging(this WebApplication app)
+    {
+        app.UseRouting();
+        app.Use((http, next) =>
         {
-            options.MessageTemplate = "HTTP {RequestMethod} {Route} layer {Layer} responded {StatusCode} in {Elapsed:0.000} ms";
-            options.EnrichDiagnosticContext = (diagnostics, http) =>
-            {
-                diagnostics.Set("Route", (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? http.Request.Path.Value);
-                diagnostics.Set("Layer", http.GetRouteValue("name") as string);
-            };
+            var diagnostics = http.RequestServices.GetRequiredService<IDiagnosticContext>();
+            diagnostics.Set("Route", (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? http.Request.Path.Value);
+            diagnostics.Set("Layer", http.GetRouteValue("name") as string);
+            return next(http);
         });
         return app;
     }

@@ -1,0 +1,124 @@
+using System.Buffers.Binary;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using BnService.Layers;
+
+namespace BnService.Rest.Json;
+
+/// <summary>Reads <c>{"shape": [...], "data": [...]}</c>, parsing every number straight into a float32 byte buffer.</summary>
+public sealed class JsonTensorConverter : JsonConverter<JsonTensor>
+{
+    public override JsonTensor Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new JsonException("a tensor is an object {\"shape\": [...], \"data\": [...]}");
+        }
+
+        long[]? shape = null;
+        byte[]? bytes = null;
+        var count = 0;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+        {
+            var property = reader.GetString();
+            reader.Read();
+            switch (property)
+            {
+                case "shape":
+                    shape = ReadShape(ref reader);
+                    break;
+                case "data":
+                    (bytes, count) = ReadData(ref reader);
+                    break;
+                default:
+                    throw new JsonException($"a tensor has only \"shape\" and \"data\", not \"{property}\"");
+            }
+        }
+
+        if (shape is null || bytes is null)
+        {
+            throw new JsonException("a tensor needs both \"shape\" and \"data\"");
+        }
+
+        return new JsonTensor(shape, bytes, count);
+    }
+
+    public override void Write(Utf8JsonWriter writer, JsonTensor value, JsonSerializerOptions options) =>
+        throw new NotSupportedException("request tensors are only read");
+
+    private static long[] ReadShape(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            throw new JsonException("\"shape\" is an array of integers");
+        }
+
+        var dims = new List<long>(5);
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out var dim))
+            {
+                throw new JsonException("\"shape\" is an array of integers");
+            }
+
+            dims.Add(dim);
+        }
+
+        return [.. dims];
+    }
+
+    private static (byte[] Bytes, int Count) ReadData(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            throw new JsonException("\"data\" is an array of numbers");
+        }
+
+        var bytes = new byte[256];
+        var count = 0;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType != JsonTokenType.Number || !reader.TryGetSingle(out var value))
+            {
+                throw new JsonException($"\"data\"[{count}] is not a float32 number");
+            }
+
+            if (4 * (count + 1) > bytes.Length)
+            {
+                Array.Resize(ref bytes, checked(bytes.Length * 2));
+            }
+
+            BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(4 * count), value);
+            count++;
+        }
+
+        return (bytes, count);
+    }
+}
+
+/// <summary>Writes a tensor as <c>{"shape": [...], "data": [...]}</c> straight from its float32 bytes.</summary>
+public sealed class TensorDataConverter : JsonConverter<TensorData>
+{
+    public override TensorData Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        throw new NotSupportedException("response tensors are only written");
+
+    public override void Write(Utf8JsonWriter writer, TensorData value, JsonSerializerOptions options)
+    {
+        writer.WriteStartObject();
+        writer.WriteStartArray("shape");
+        foreach (var dim in value.Shape.Dims)
+        {
+            writer.WriteNumberValue(dim);
+        }
+
+        writer.WriteEndArray();
+        writer.WriteStartArray("data");
+        foreach (var v in value.Values)
+        {
+            writer.WriteNumberValue(v);
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+}

@@ -1,0 +1,173 @@
+using System.Text.Json;
+using BnEngine;
+using BnService.Hosting;
+using BnService.Layers;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
+
+namespace BnService.Rest;
+
+/// <summary>
+/// Reads request bodies under <see cref="LimitOptions"/> before anything is buffered: the Content-Length is
+/// checked first, and every body is read through a counting stream, so an oversize body (chunked or not) is a
+/// 413. A JSON body may be <see cref="LimitOptions.JsonOverheadFactor"/> times the batch limit; a binary body
+/// is exactly the tensor its <c>X-Tensor-Shape</c> names.
+/// </summary>
+public sealed class RequestBodies(IOptions<LimitOptions> limits, IOptions<JsonOptions> json)
+{
+    public const string Json = "application/json";
+    public const string Binary = "application/octet-stream";
+    public const string ShapeHeader = "X-Tensor-Shape";
+
+    public LimitOptions Limits => limits.Value;
+
+    public static bool IsJson(HttpRequest request) =>
+        request.ContentType is { } type && (MediaType(type) is Json || MediaType(type).EndsWith("+json", StringComparison.Ordinal));
+
+    public static bool IsBinary(HttpRequest request) => request.ContentType is { } type && MediaType(type) == Binary;
+
+    /// <summary>Whether the client asked for the binary tensor encoding in the response.</summary>
+    public static bool WantsBinary(HttpRequest request) =>
+        request.Headers.Accept.Any(a => a is not null && a.Split(',').Any(part => MediaType(part) == Binary));
+
+    /// <summary>Deserializes a JSON body; malformed JSON or a wrong type is a 400 naming the JSON path.</summary>
+    public async Task<T> ReadJsonAsync<T>(HttpRequest request, CancellationToken cancellationToken) where T : class
+    {
+        if (!IsJson(request))
+        {
+            throw UnsupportedType(request, Json);
+        }
+
+        var limit = Limits.MaxJsonBodyBytes;
+        using var body = Open(request, limit);
+        try
+        {
+            return await JsonSerializer.DeserializeAsync<T>(body, json.Value.SerializerOptions, cancellationToken)
+                   ?? throw new ServiceException(ServiceErrorKind.InvalidArgument, "the body is null; expected a JSON object");
+        }
+        catch (JsonException e)
+        {
+            var field = FieldOf(e.Path);
+            throw new ServiceException(ServiceErrorKind.InvalidArgument, Describe(e, field), field);
+        }
+    }
+
+    /// <summary>Reads a binary tensor: the shape from <c>X-Tensor-Shape</c>, then exactly its float32 bytes, little-endian.</summary>
+    public async Task<TensorData> ReadBinaryTensorAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var shape = TensorShape.Create(ParseShapeHeader(request), ShapeHeader);
+        var expected = 4L * shape.ElementCount;
+        if (expected > Limits.MaxBatchBytes)
+        {
+            throw new ServiceException(ServiceErrorKind.TooLarge,
+                $"{ShapeHeader} {shape} names {expected} bytes of float32, over the limit of {Limits.MaxBatchBytes}", ShapeHeader);
+        }
+
+        if (request.ContentLength is { } length && length != expected)
+        {
+            throw new ServiceException(ServiceErrorKind.InvalidArgument,
+                $"the body has {length} bytes but {ShapeHeader} {shape} needs {expected} (little-endian float32)", "body");
+        }
+
+        using var body = Open(request, Limits.MaxBatchBytes);
+        var bytes = new byte[expected];
+        var read = await body.ReadAtLeastAsync(bytes, bytes.Length, throwOnEndOfStream: false, cancellationToken);
+        var extra = new byte[1];
+        if (read < expected || await body.ReadAsync(extra, cancellationToken) > 0)
+        {
+            throw new ServiceException(ServiceErrorKind.InvalidArgument,
+                $"the body does not hold exactly the {expected} bytes {ShapeHeader} {shape} needs (little-endian float32)", "body");
+        }
+
+        return new TensorData(shape, bytes);
+    }
+
+    public static ServiceException TooLarge(long limit) =>
+        new(ServiceErrorKind.TooLarge, $"the request body is over the limit of {limit} bytes", "body");
+
+    public static ServiceException UnsupportedType(HttpRequest request, params string[] accepted) =>
+        new(ServiceErrorKind.UnsupportedMediaType,
+            $"Content-Type '{request.ContentType ?? "(none)"}' is not accepted here; send {string.Join(" or ", accepted)}");
+
+    /// <summary>A comma-separated list of numbers in a header (shape, batch weights); a bad one is a 400 on that header.</summary>
+    public static long[] ParseShapeHeader(HttpRequest request)
+    {
+        var text = request.Headers[ShapeHeader].ToString();
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            throw new ServiceException(ServiceErrorKind.InvalidArgument, $"a binary tensor needs the {ShapeHeader} header, e.g. 32,8,8,64", ShapeHeader);
+        }
+
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var dims = new long[parts.Length];
+        for (var i = 0; i < parts.Length; i++)
+        {
+            if (!long.TryParse(parts[i], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out dims[i]))
+            {
+                throw new ServiceException(ServiceErrorKind.InvalidArgument, $"{ShapeHeader} '{text}' is not a comma-separated list of sizes", ShapeHeader);
+            }
+        }
+
+        return dims;
+    }
+
+    private static Stream Open(HttpRequest request, long limit)
+    {
+        if (request.ContentLength > limit)
+        {
+            throw TooLarge(limit);
+        }
+
+        // This limit replaces the server's own (30 MB by default), which would otherwise stop large batches.
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
+        {
+            feature.MaxRequestBodySize = null;
+        }
+
+        return new LimitedReadStream(request.Body, limit);
+    }
+
+    private static string MediaType(string contentType) => contentType.Split(';')[0].Trim().ToLowerInvariant();
+
+    /// <summary><c>$.input.data[3]</c> becomes <c>input.data[3]</c>; the root becomes no field.</summary>
+    private static string? FieldOf(string? path) =>
+        path is null or "$" ? null : path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
+
+    private static string Describe(JsonException e, string? field)
+    {
+        // The serializer's own messages name .NET types: say what JSON was expected instead.
+        var message = e.Message;
+        var at = field is null ? "the body" : $"'{field}'";
+        if (message.Contains("could not be mapped to any .NET member", StringComparison.Ordinal))
+        {
+            return $"{at} is not a field of this request";
+        }
+
+        if (message.Contains("missing required properties", StringComparison.Ordinal))
+        {
+            var names = message[(message.IndexOf(':', StringComparison.Ordinal) + 1)..].Split('.')[0].Trim();
+            return $"the request lacks required fields: {names}";
+        }
+
+        foreach (var (type, expected) in ExpectedJson)
+        {
+            if (message.Contains($"converted to {type}", StringComparison.Ordinal))
+            {
+                return $"{at} must be {expected}";
+            }
+        }
+
+        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+        return "the body is not valid JSON for this request: " + (cut > 0 ? message[..cut] : message);
+    }
+
+    private static readonly (string Type, string Expected)[] ExpectedJson =
+    [
+        ("System.Nullable`1[System.Int32]", "an integer or null"), ("System.Int32[]", "an array of integers"), ("System.Int32", "an integer"),
+        ("System.Nullable`1[System.Double]", "a number or null"), ("System.Double", "a number"),
+        ("System.Single[]", "an array of numbers"), ("System.Nullable`1[System.Boolean]", "true, false or null"),
+        ("System.Boolean", "true or false"), ("System.String[]", "an array of strings"), ("System.String", "a string"),
+        ("BnService", "an object"),
+    ];
+}

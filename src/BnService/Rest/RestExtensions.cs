@@ -1,0 +1,49 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using BnService.Rest.Json;
+
+namespace BnService.Rest;
+
+public static class RestExtensions
+{
+    /// <summary>
+    /// JSON with api.md's snake_case names (unknown members are a 400, so a misspelt option is not silently
+    /// ignored), problem details for every error, the request-body reader and the OpenAPI document.
+    /// </summary>
+    public static WebApplicationBuilder AddBnRest(this WebApplicationBuilder builder)
+    {
+        builder.Services.ConfigureHttpJsonOptions(o => Configure(o.SerializerOptions));
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<ClientErrorHandler>();
+        builder.Services.AddSingleton<RequestBodies>();
+        builder.AddBnSwagger();
+        return builder;
+    }
+
+    public static WebApplication MapBnRest(this WebApplication app)
+    {
+        app.MapLayerRoutes();
+        app.MapOpsRoutes();
+        app.MapBnSwagger();
+        return app;
+    }
+
+    /// <summary>Problem details for thrown errors and for bare error statuses (unknown route, wrong method).</summary>
+    public static WebApplication UseBnProblems(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        return app;
+    }
+
+    public static void Configure(JsonSerializerOptions options)
+    {
+        options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+        options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        options.NumberHandling = JsonNumberHandling.Strict;
+        options.Converters.Add(new JsonTensorConverter());
+        options.Converters.Add(new TensorDataConverter());
+        options.Converters.Add(new ChannelValuesConverter());
+    }
+}

@@ -1,0 +1,59 @@
+using System.Text.Json.Nodes;
+using BnEngine;
+using BnService.Layers;
+using BnService.Rest.Json;
+using Microsoft.OpenApi;
+
+namespace BnService.Rest;
+
+/// <summary>Swagger UI at <c>/swagger</c> and the document at <c>/swagger/v1/swagger.json</c>.</summary>
+public static class SwaggerSetup
+{
+    public static WebApplicationBuilder AddBnSwagger(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddEndpointsApiExplorer();
+        builder.Services.AddSwaggerGen(o =>
+        {
+            o.SwaggerDoc("v1", new OpenApiInfo
+            {
+                Title = "BnService",
+                Version = "v1",
+                Description = "Batch normalization as a service: named layers that compute what TensorFlow, Keras and PyTorch compute. " +
+                              "Errors are RFC 9457 problem details (application/problem+json) with errors{field: [messages]}.",
+            });
+            o.OperationFilter<RequestBodyDocFilter>();
+            o.MapType<JsonTensor>(TensorSchema);
+            o.MapType<TensorData>(TensorSchema);
+            o.MapType<ChannelValues>(() => new OpenApiSchema
+            {
+                Description = "one number for every channel, or an array of one number per channel",
+                OneOf = [new OpenApiSchema { Type = JsonSchemaType.Number }, new OpenApiSchema { Type = JsonSchemaType.Array, Items = new OpenApiSchema { Type = JsonSchemaType.Number } }],
+            });
+            o.MapType<Decay>(() => new OpenApiSchema
+            {
+                Type = JsonSchemaType.Number | JsonSchemaType.Null,
+                Description = "a number in [0, 1]; null: the cumulative average; absent: the convention's default",
+            });
+        });
+        return builder;
+    }
+
+    public static WebApplication MapBnSwagger(this WebApplication app)
+    {
+        app.UseSwagger();
+        app.UseSwaggerUI(o => o.SwaggerEndpoint("/swagger/v1/swagger.json", "BnService v1"));
+        return app;
+    }
+
+    private static OpenApiSchema TensorSchema() => new()
+    {
+        Type = JsonSchemaType.Object,
+        Description = "row-major float32 tensor; data.length == prod(shape)",
+        Required = new HashSet<string> { "shape", "data" },
+        Properties = new Dictionary<string, IOpenApiSchema>
+        {
+            ["shape"] = new OpenApiSchema { Type = JsonSchemaType.Array, Items = new OpenApiSchema { Type = JsonSchemaType.Integer }, Examples = [JsonNode.Parse("[2, 3]")!] },
+            ["data"] = new OpenApiSchema { Type = JsonSchemaType.Array, Items = new OpenApiSchema { Type = JsonSchemaType.Number }, Examples = [JsonNode.Parse("[0.5, -1, 2, 0, 1.5, 3]")!] },
+        },
+    };
+}
