@@ -116,7 +116,7 @@ public sealed class BatchNormLayer
     public void Infer(TensorShape shape, ReadOnlySpan<float> input, Span<float> output)
     {
         var layout = LayerInputs.Layout(Config, shape);
-        LayerInputs.Data(shape, input, "input");
+        shape.EnsureLength(input.Length, "input");
         LayerInputs.Destination(shape, output.Length, nameof(output));
 
         var c = Config.Channels;
@@ -126,8 +126,10 @@ public sealed class BatchNormLayer
         {
             StddevOf(_state.MovingVariance, scale);
             TensorPrimitives.Divide(_state.Gamma, scale, scale);
-
-            ChannelKernels.Affine(input, output, layout, _state.MovingMean, scale, _state.Beta);
+            if (!FiniteCheckedAffine.TryRun(input, output, layout, _state.MovingMean, scale, _state.Beta))
+            {
+                LayerInputs.FiniteUnless(false, input, "input");
+            }
         }
         finally
         {

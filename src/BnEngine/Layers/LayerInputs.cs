@@ -1,4 +1,3 @@
-using System.Numerics;
 using System.Numerics.Tensors;
 using BnEngine.Kernels;
 
@@ -48,7 +47,7 @@ internal static class LayerInputs
             return;
         }
 
-        var index = FirstNonFinite(data);
+        var index = FiniteScan.FirstNonFinite(data);
         if (index >= 0)
         {
             throw new NonFiniteInputException(field, $"{field} holds {data[index]} at index {index}; every value must be finite");
@@ -108,37 +107,5 @@ internal static class LayerInputs
         {
             throw new InvalidOptionException("apply.learning_rate", $"apply.learning_rate must be a finite number of at least 0, got {learningRate}");
         }
-    }
-
-    /// <summary>The index of the first NaN or infinity, or -1.</summary>
-    public static int FirstNonFinite(ReadOnlySpan<float> data)
-    {
-        var i = 0;
-        if (Vector.IsHardwareAccelerated && data.Length >= Vector<float>.Count)
-        {
-            // x - x is 0 for every finite x and NaN for NaN and the infinities.
-            var vectors = System.Runtime.InteropServices.MemoryMarshal.Cast<float, Vector<float>>(data);
-            for (var v = 0; v < vectors.Length; v++)
-            {
-                var x = vectors[v];
-                if (!Vector.EqualsAll(x - x, Vector<float>.Zero))
-                {
-                    i = v * Vector<float>.Count;
-                    break;
-                }
-
-                i = (v + 1) * Vector<float>.Count;
-            }
-        }
-
-        for (; i < data.Length; i++)
-        {
-            if (!float.IsFinite(data[i]))
-            {
-                return i;
-            }
-        }
-
-        return -1;
     }
 }
