@@ -4,12 +4,13 @@ using Bn.V1;
 namespace BnService.Tests.Grpc;
 
 /// <summary>
-/// Every golden case replayed over gRPC, compared with the case's tolerance; the same case in raw_data gives
-/// bitwise the same numbers as in data.
+/// Every golden case replayed over gRPC, compared with the case's tolerance; the same case replayed in
+/// raw_data, and over REST with the golden JSON as it stands, gives bit for bit the same numbers.
 /// </summary>
 public sealed class GrpcGoldenTests(GoldenHost fixture) : IClassFixture<GoldenHost>
 {
     private readonly BatchNorm.BatchNormClient _client = fixture.Host.Client;
+    private readonly GoldenRest _rest = new(fixture.Host.Rest);
 
     public static TheoryData<string> LayerCases => GoldenCases.LayerCaseIds();
 
@@ -24,9 +25,15 @@ public sealed class GrpcGoldenTests(GoldenHost fixture) : IClassFixture<GoldenHo
         var layer = golden["layer"]!.AsObject();
         var dataName = id + ".grpc";
         var rawName = id + ".grpc-raw";
+        var restName = id + ".rest";
+        var restPath = "/v1/layers/" + restName;
         var created = await _client.CreateLayerAsync(new CreateLayerRequest { Config = GoldenRequests.Config(layer, dataName) });
         var createdRaw = await _client.CreateLayerAsync(new CreateLayerRequest { Config = GoldenRequests.Config(layer, rawName) });
+        var restLayer = layer.DeepClone().AsObject();
+        restLayer["name"] = restName;
+        var createdRest = await _rest.Post("/v1/layers", restLayer, System.Net.HttpStatusCode.Created);
         AssertSameLayer(created.Layer, createdRaw.Layer);
+        GoldenRest.AssertSameLayer(created.Layer, createdRest, id + " created");
 
         var index = 0;
         foreach (var node in golden["steps"]!.AsArray())
@@ -47,6 +54,12 @@ public sealed class GrpcGoldenTests(GoldenHost fixture) : IClassFixture<GoldenHo
                     AssertBitwise(data.Output, raw.Output);
                     raw.Output = data.Output;
                     Assert.Equal(data, raw);
+                    var rest = await _rest.Post(restPath + "/train", GoldenRest.StepBody(step));
+                    GoldenRest.AssertSameTensor(data.Output, rest["output"], where + " REST output");
+                    GoldenRest.AssertSameDoubles(data.BatchMean, rest["batch_mean"], where + " REST batch_mean");
+                    GoldenRest.AssertSameDoubles(data.BatchVariance, rest["batch_variance"], where + " REST batch_variance");
+                    Assert.Equal(data.Step, (long)rest["step"]!);
+                    Assert.Equal(data.PendingUpdates, (int)rest["pending_updates"]!);
                     break;
                 }
 
@@ -56,6 +69,8 @@ public sealed class GrpcGoldenTests(GoldenHost fixture) : IClassFixture<GoldenHo
                     var raw = await _client.InferAsync(GoldenRequests.Infer(step, rawName, raw: true));
                     tolerance.AssertTensor(expect!["output"], data.Output, where + " output");
                     AssertBitwise(data.Output, raw.Output);
+                    var rest = await _rest.Post(restPath + "/infer", GoldenRest.StepBody(step));
+                    GoldenRest.AssertSameTensor(data.Output, rest["output"], where + " REST output");
                     break;
                 }
 
@@ -70,6 +85,11 @@ public sealed class GrpcGoldenTests(GoldenHost fixture) : IClassFixture<GoldenHo
                     AssertBitwise(data.GradInput, raw.GradInput);
                     raw.GradInput = data.GradInput;
                     Assert.Equal(data, raw);
+                    var rest = await _rest.Post(restPath + "/backward", GoldenRest.StepBody(step));
+                    GoldenRest.AssertSameTensor(data.GradInput, rest["grad_input"], where + " REST grad_input");
+                    GoldenRest.AssertSameDoubles(data.GradGamma, rest["grad_gamma"], where + " REST grad_gamma");
+                    GoldenRest.AssertSameDoubles(data.GradBeta, rest["grad_beta"], where + " REST grad_beta");
+                    GoldenRest.AssertSameDoubles([data.RegularizationLoss], new JsonArray((double)rest["regularization_loss"]!), where + " REST regularization_loss");
                     break;
                 }
 
@@ -78,6 +98,7 @@ public sealed class GrpcGoldenTests(GoldenHost fixture) : IClassFixture<GoldenHo
                     var data = await _client.CommitAsync(new CommitRequest { Name = dataName });
                     var raw = await _client.CommitAsync(new CommitRequest { Name = rawName });
                     AssertSameLayer(data.Layer, raw.Layer);
+                    GoldenRest.AssertSameLayer(data.Layer, await _rest.Post(restPath + "/commit", null), where + " REST");
                     break;
                 }
 
@@ -87,6 +108,7 @@ public sealed class GrpcGoldenTests(GoldenHost fixture) : IClassFixture<GoldenHo
                     var raw = (await _client.GetLayerAsync(new GetLayerRequest { Name = rawName })).Layer;
                     AssertState(expect!, data, tolerance, where);
                     AssertSameLayer(data, raw);
+                    GoldenRest.AssertSameLayer(data, await _rest.Get(restPath), where + " REST");
                     break;
                 }
 
@@ -114,6 +136,9 @@ public sealed class GrpcGoldenTests(GoldenHost fixture) : IClassFixture<GoldenHo
                 tolerance.AssertTensor(expect["variance"], data.Variance, id + " variance");
                 AssertBitwise(data.Mean, raw.Mean);
                 AssertBitwise(data.Variance, raw.Variance);
+                var rest = await _rest.Post("/v1/ops/moments", request);
+                GoldenRest.AssertSameTensor(data.Mean, rest["mean"], id + " REST mean");
+                GoldenRest.AssertSameTensor(data.Variance, rest["variance"], id + " REST variance");
                 break;
             }
 
@@ -123,6 +148,8 @@ public sealed class GrpcGoldenTests(GoldenHost fixture) : IClassFixture<GoldenHo
                 var raw = await _client.BatchNormalizationAsync(GoldenRequests.BatchNormalization(request, raw: true));
                 tolerance.AssertTensor(expect["output"], data.Output, id + " output");
                 AssertBitwise(data.Output, raw.Output);
+                var rest = await _rest.Post("/v1/ops/batch_normalization", request);
+                GoldenRest.AssertSameTensor(data.Output, rest["output"], id + " REST output");
                 break;
             }
 
