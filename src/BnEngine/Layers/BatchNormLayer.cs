@@ -181,86 +181,8 @@ public sealed class BatchNormLayer
             (r, d) = (Filled(c, 1), new double[c]);
         }
 
-        var gamma = _state.Gamma;
-        var sumDy = new double[c];
-        var sumDyXmu = new double[c];
-        var a = new double[c];
-        var b = new double[c];
-        var k = new double[c];
-        var gradGamma = new double[c];
-
-        float[]? scratch = null;
-        try
-        {
-            var n = (double)layout.PerChannel;
-            var count = shape.ElementCount;
-            Span<float> low = default;
-            ReadOnlySpan<float> gradZ = gradOutput;
-            if (Config.Activation != Activation.None)
-            {
-                // The gradient reaching the affine step: grad_output times the activation's derivative at the
-                // pre-activation, kept as a float pair hi + lo; every step below is linear in it.
-                scratch = ArrayPool<float>.Shared.Rent(2 * count);
-                var high = scratch.AsSpan(0, count);
-                low = scratch.AsSpan(count, count);
-                var (scale, shift) = Affine(mean, stddev, r, d);
-                ChannelKernels.Affine(input, high, layout, mean, scale, shift);
-                ActivationFunctions.ChainGradient(Config.Activation, high, gradOutput, low);
-                gradZ = high;
-            }
-
-            ChannelKernels.BackwardSums(input, gradZ, layout, mean, sumDy, sumDyXmu);
-            if (!low.IsEmpty)
-            {
-                var lowSumDy = new double[c];
-                var lowSumDyXmu = new double[c];
-                ChannelKernels.BackwardSums(input, low, layout, mean, lowSumDy, lowSumDyXmu);
-                for (var i = 0; i < c; i++)
-                {
-                    sumDy[i] += lowSumDy[i];
-                    sumDyXmu[i] += lowSumDyXmu[i];
-                }
-            }
-
-            if (!LayerInputs.AllFinite(sumDy) || !LayerInputs.AllFinite(sumDyXmu))
-            {
-                LayerInputs.FiniteUnless(false, input, "input");
-                LayerInputs.FiniteUnless(false, gradOutput, "grad_output");
-            }
-
-            for (var i = 0; i < c; i++)
-            {
-                var inv = 1 / stddev[i];
-                var g = gamma[i] * r[i];
-                a[i] = g * inv;
-                if (isTraining)
-                {
-                    // dx = g*inv*(dz - mean(dz) - (x-mean)*inv^2*mean(dz*(x-mean)))
-                    b[i] = -g * inv * inv * inv * sumDyXmu[i] / n;
-                    k[i] = -g * inv * sumDy[i] / n;
-                }
-
-                gradGamma[i] = r[i] * inv * sumDyXmu[i] + d[i] * sumDy[i];
-            }
-
-            ChannelKernels.BackwardInput(input, gradZ, gradInput, layout, mean, a, b, k);
-            if (!low.IsEmpty)
-            {
-                // dx += lo * a; the high half is free to receive it.
-                var lowPart = scratch.AsSpan(0, count);
-                ChannelKernels.BackwardInput(input, low, lowPart, layout, mean, a, new double[c], new double[c]);
-                TensorPrimitives.Add(gradInput, lowPart, gradInput);
-            }
-        }
-        finally
-        {
-            if (scratch is not null)
-            {
-                ArrayPool<float>.Shared.Return(scratch);
-            }
-        }
-
-        var gradBeta = sumDy;
+        var (gradGamma, gradBeta) = GradientPass.Run(Config.Activation, layout, input, gradOutput, gradInput,
+            _state.Gamma, _state.Beta, mean, stddev, r, d, batchStatistics: isTraining);
         var loss = 0.0;
         if (Config.Scale)
         {
@@ -316,32 +238,12 @@ public sealed class BatchNormLayer
         if (Config.Renorm)
         {
             var (r, d) = Renormalization.Correction(Config, _state, mean, stddev);
-            for (var i = 0; i < scale.Length; i++)
-            {
-                scale[i] = _state.Gamma[i] * r[i] / stddev[i];
-                shiftBuffer[i] = _state.Gamma[i] * d[i] + _state.Beta[i];
-            }
-
+            AffineCoefficients.Fill(_state.Gamma, _state.Beta, stddev, r, d, scale, shiftBuffer);
             return shiftBuffer;
         }
 
         TensorPrimitives.Divide(_state.Gamma, stddev, scale);
         return _state.Beta;
-    }
-
-    /// <summary>y = gamma*((x-mean)/stddev*r + d) + beta as (x - mean)*scale + shift (bn-math.md §8.1 with r = 1, d = 0 without renorm).</summary>
-    private (double[] Scale, double[] Shift) Affine(double[] mean, double[] stddev, double[] r, double[] d)
-    {
-        var c = Config.Channels;
-        var scale = new double[c];
-        var shift = new double[c];
-        for (var i = 0; i < c; i++)
-        {
-            scale[i] = _state.Gamma[i] * r[i] / stddev[i];
-            shift[i] = _state.Gamma[i] * d[i] + _state.Beta[i];
-        }
-
-        return (scale, shift);
     }
 
     /// <summary>w -= learning_rate * grad for gamma (with scale) and beta (with center); rejected if a result is not finite.</summary>

@@ -1,0 +1,104 @@
+using System.Buffers;
+using System.Numerics.Tensors;
+using BnEngine.Activations;
+using BnEngine.Kernels;
+
+namespace BnEngine;
+
+/// <summary>
+/// The gradients of sum(grad_output * y) for one normalization (bn-math.md §9.4), through the activation, with
+/// renorm's r and d as constants. Regularizers are not included.
+/// </summary>
+internal static class GradientPass
+{
+    /// <summary>
+    /// Writes dx to <paramref name="gradInput"/> and returns dgamma and dbeta. <paramref name="mean"/>,
+    /// <paramref name="stddev"/>, <paramref name="r"/> and <paramref name="d"/> describe the normalization; with
+    /// <paramref name="batchStatistics"/> they are the input's own batch statistics, so dx also flows through them.
+    /// </summary>
+    /// <exception cref="NonFiniteInputException">input or grad_output holds NaN or an infinity.</exception>
+    public static (double[] GradGamma, double[] GradBeta) Run(Activation activation, ChannelLayout layout,
+        ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, Span<float> gradInput,
+        ReadOnlySpan<double> gamma, ReadOnlySpan<double> beta, ReadOnlySpan<double> mean, ReadOnlySpan<double> stddev,
+        ReadOnlySpan<double> r, ReadOnlySpan<double> d, bool batchStatistics)
+    {
+        var c = layout.Channels;
+        var count = input.Length;
+        var sumDy = new double[c];
+        var sumDyXmu = new double[c];
+        float[]? scratch = null;
+        try
+        {
+            Span<float> low = default;
+            ReadOnlySpan<float> gradZ = gradOutput;
+            if (activation != Activation.None)
+            {
+                // The gradient reaching the affine step: grad_output times the activation's derivative at the
+                // pre-activation, kept as a float pair hi + lo; every step below is linear in it.
+                scratch = ArrayPool<float>.Shared.Rent(2 * count);
+                var high = scratch.AsSpan(0, count);
+                low = scratch.AsSpan(count, count);
+                var scale = new double[c];
+                var shift = new double[c];
+                AffineCoefficients.Fill(gamma, beta, stddev, r, d, scale, shift);
+                ChannelKernels.Affine(input, high, layout, mean, scale, shift);
+                ActivationFunctions.ChainGradient(activation, high, gradOutput, low);
+                gradZ = high;
+            }
+
+            ChannelKernels.BackwardSums(input, gradZ, layout, mean, sumDy, sumDyXmu);
+            if (!low.IsEmpty)
+            {
+                var lowSumDy = new double[c];
+                var lowSumDyXmu = new double[c];
+                ChannelKernels.BackwardSums(input, low, layout, mean, lowSumDy, lowSumDyXmu);
+                TensorPrimitives.Add(sumDy, lowSumDy, sumDy);
+                TensorPrimitives.Add(sumDyXmu, lowSumDyXmu, sumDyXmu);
+            }
+
+            if (!LayerInputs.AllFinite(sumDy) || !LayerInputs.AllFinite(sumDyXmu))
+            {
+                LayerInputs.FiniteUnless(false, input, "input");
+                LayerInputs.FiniteUnless(false, gradOutput, "grad_output");
+            }
+
+            var n = (double)layout.PerChannel;
+            var a = new double[c];
+            var b = new double[c];
+            var k = new double[c];
+            var gradGamma = new double[c];
+            for (var i = 0; i < c; i++)
+            {
+                var inv = 1 / stddev[i];
+                var g = gamma[i] * r[i];
+                a[i] = g * inv;
+                if (batchStatistics)
+                {
+                    // dx = g*inv*(dz - mean(dz) - (x-mean)*inv^2*mean(dz*(x-mean)))
+                    b[i] = -g * inv * inv * inv * sumDyXmu[i] / n;
+                    k[i] = -g * inv * sumDy[i] / n;
+                }
+
+                gradGamma[i] = r[i] * inv * sumDyXmu[i] + d[i] * sumDy[i];
+            }
+
+            ChannelKernels.BackwardInput(input, gradZ, gradInput, layout, mean, a, b, k);
+            if (!low.IsEmpty)
+            {
+                // dx += lo * a; the high half is free to receive it.
+                var lowPart = scratch.AsSpan(0, count);
+                ChannelKernels.BackwardInput(input, low, lowPart, layout, mean, a, new double[c], new double[c]);
+                TensorPrimitives.Add(gradInput, lowPart, gradInput);
+            }
+
+            return (gradGamma, sumDy);
+        }
+        finally
+        {
+            if (scratch is not null)
+            {
+                ArrayPool<float>.Shared.Return(scratch);
+            }
+        }
+    }
+}
