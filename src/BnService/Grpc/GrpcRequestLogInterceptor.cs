@@ -7,19 +7,22 @@ namespace BnService.Grpc;
 
 /// <summary>
 /// Completes the one request log line for gRPC calls: the gRPC status (the HTTP status of a gRPC call is
-/// 200 whatever happened) and the layer the call is about. The layer goes in as the <c>name</c> route value,
-/// which is where the request log reads it for REST routes too.
+/// 200 whatever happened) and, for unary calls, the layer the call is about (a REST route has it in its
+/// path; a gRPC call in its message, read only here).
 /// </summary>
 public sealed class GrpcRequestLogInterceptor(IDiagnosticContext? diagnostics = null) : Interceptor
 {
     public const string StatusProperty = "GrpcStatus";
+
+    /// <summary>The request log's layer property (see Hosting/LoggingExtensions).</summary>
+    public const string LayerProperty = "Layer";
 
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
         if (LayerName(request) is { Length: > 0 } layer)
         {
-            context.GetHttpContext().Request.RouteValues["name"] = layer;
+            diagnostics?.Set(LayerProperty, layer);
         }
 
         return await Logged(() => continuation(request, context));
