@@ -28,7 +28,7 @@ internal static class ChannelKernels
         var shift = ArrayPool<double>.Shared.Rent(channels);
         try
         {
-            var k = FirstValues(x, layout, shift);
+            var k = PilotShift(x, layout, shift);
             Sums(x, default, layout, k, default, 1, mean[..channels], variance[..channels], options);
             Finish(k, layout.PerChannel, mean, variance);
         }
@@ -67,7 +67,7 @@ internal static class ChannelKernels
         var shift = ArrayPool<double>.Shared.Rent(channels);
         try
         {
-            var k = FirstValues(x, layout, shift);
+            var k = PilotShift(x, layout, shift);
             Sums(x, default, layout, k, rowWeights, rowsPerWeight, mean[..channels], variance[..channels], options);
             Finish(k, sumW, mean, variance);
         }
@@ -147,44 +147,54 @@ internal static class ChannelKernels
         ReadOnlySpan<double> mean, ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c)
         => BackwardInput(x, dy, dx, layout, mean, a, b, c, KernelOptions.Default);
 
-    public static unsafe void BackwardInput(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, ChannelLayout layout,
+    public static void BackwardInput(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, ChannelLayout layout,
         ReadOnlySpan<double> mean, ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c, KernelOptions options)
     {
         var channels = layout.Channels;
         var split = WorkSplit.Of(layout, options);
-        var vectorized = options.Vectorized;
         mean = mean[..channels];
         a = a[..channels];
         b = b[..channels];
         c = c[..channels];
         if (split.Workers == 1)
         {
-            BackwardInputKernel.Run(x, dy, dx, split, 0, split.Units, mean, a, b, c, vectorized);
+            BackwardInputKernel.Run(x, dy, dx, split, 0, split.Units, mean, a, b, c, options.Vectorized);
             return;
         }
 
-        fixed (float* px = x, pdy = dy, pdx = dx)
-        fixed (double* pm = mean, pa = a, pb = b, pc = c)
-        {
-            var (xAt, dyAt, dxAt, n) = ((nint)px, (nint)pdy, (nint)pdx, x.Length);
-            var (mAt, aAt, bAt, cAt) = ((nint)pm, (nint)pa, (nint)pb, (nint)pc);
-            Parallel.For(0, split.Workers, new ParallelOptions { MaxDegreeOfParallelism = split.Workers }, worker =>
-            {
-                var (start, end) = split.Range(worker);
-                BackwardInputKernel.Run(new ReadOnlySpan<float>((void*)xAt, n), new ReadOnlySpan<float>((void*)dyAt, n), new Span<float>((void*)dxAt, n),
-                    split, start, end, new ReadOnlySpan<double>((void*)mAt, channels), new ReadOnlySpan<double>((void*)aAt, channels),
-                    new ReadOnlySpan<double>((void*)bAt, channels), new ReadOnlySpan<double>((void*)cAt, channels), vectorized);
-            });
-        }
+        BackwardInputParallel(x, dy, dx, split, mean, a, b, c, options.Vectorized);
     }
 
-    /// <summary>Each channel's first value, the shift that keeps the one-pass sums free of cancellation.</summary>
-    private static ReadOnlySpan<double> FirstValues(ReadOnlySpan<float> x, ChannelLayout layout, double[] scratch)
+    /// <summary>Values the pilot shift averages per channel: enough to land well inside the data's spread.</summary>
+    private const int PilotCount = 16;
+
+    /// <summary>
+    /// The per-channel shift k of the one-pass sums: the mean of the channel's first (up to <see cref="PilotCount"/>)
+    /// values, rounded to float32 so that x - k is exact in float32 for x near k. Any k gives the right result;
+    /// one close to the mean keeps the cancellation in b/n - (a/n)^2 negligible.
+    /// </summary>
+    private static ReadOnlySpan<double> PilotShift(ReadOnlySpan<float> x, ChannelLayout layout, double[] scratch)
     {
-        var k = scratch.AsSpan(0, layout.Channels);
-        for (var c = 0; c < k.Length; c++)
+        var (outer, channels, inner) = layout;
+        var k = scratch.AsSpan(0, channels);
+        k.Clear();
+        if (layout.PerChannel == 0)
         {
-            k[c] = layout.PerChannel > 0 ? x[c * layout.Inner] : 0;
+            return k;
+        }
+
+        var count = (int)Math.Min(PilotCount, inner == 1 ? outer : inner);
+        for (var j = 0; j < count; j++)
+        {
+            for (var c = 0; c < channels; c++)
+            {
+                k[c] += inner == 1 ? x[j * channels + c] : x[c * inner + j];
+            }
+        }
+
+        for (var c = 0; c < channels; c++)
+        {
+            k[c] = (float)(k[c] / count);
         }
 
         return k;
@@ -221,16 +231,15 @@ internal static class ChannelKernels
     }
 
     /// <summary>Clears a and b, then accumulates the shifted sums into them, fanned out over workers when large.</summary>
-    private static unsafe void Sums(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ChannelLayout layout, ReadOnlySpan<double> k,
+    private static void Sums(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ChannelLayout layout, ReadOnlySpan<double> k,
         ReadOnlySpan<float> rowWeights, int rowsPerWeight, Span<double> a, Span<double> b, KernelOptions options)
     {
         a.Clear();
         b.Clear();
         var split = WorkSplit.Of(layout, options);
-        var vectorized = options.Vectorized;
         if (split.Workers == 1)
         {
-            ShiftedSums.Accumulate(x, dy, split, 0, split.Units, k, rowWeights, rowsPerWeight, a, b, vectorized);
+            ShiftedSums.Accumulate(x, dy, split, 0, split.Units, k, rowWeights, rowsPerWeight, a, b, options.Vectorized);
             return;
         }
 
@@ -239,20 +248,7 @@ internal static class ChannelKernels
         try
         {
             Array.Clear(partials, 0, 2 * channels * split.Workers);
-            fixed (float* px = x, pdy = dy, pw = rowWeights)
-            fixed (double* pk = k)
-            {
-                var (xAt, xLen, dyAt, dyLen, wAt, wLen, kAt) = ((nint)px, x.Length, (nint)pdy, dy.Length, (nint)pw, rowWeights.Length, (nint)pk);
-                Parallel.For(0, split.Workers, new ParallelOptions { MaxDegreeOfParallelism = split.Workers }, worker =>
-                {
-                    var (start, end) = split.Range(worker);
-                    var part = partials.AsSpan(2 * channels * worker, 2 * channels);
-                    ShiftedSums.Accumulate(new ReadOnlySpan<float>((void*)xAt, xLen), new ReadOnlySpan<float>((void*)dyAt, dyLen), split, start, end,
-                        new ReadOnlySpan<double>((void*)kAt, channels), new ReadOnlySpan<float>((void*)wAt, wLen), rowsPerWeight,
-                        part[..channels], part[channels..], vectorized);
-                });
-            }
-
+            SumsParallel(x, dy, split, k, rowWeights, rowsPerWeight, partials, options.Vectorized);
             for (var worker = 0; worker < split.Workers; worker++)
             {
                 var part = partials.AsSpan(2 * channels * worker, 2 * channels);
@@ -269,18 +265,44 @@ internal static class ChannelKernels
         }
     }
 
-    private static unsafe void Map<TMap>(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> y, ChannelLayout layout, float[] p,
+    /// <summary>Each worker accumulates its units into its own slice of <paramref name="partials"/> (a then b).</summary>
+    private static unsafe void SumsParallel(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, WorkSplit split, ReadOnlySpan<double> k,
+        ReadOnlySpan<float> rowWeights, int rowsPerWeight, double[] partials, bool vectorized)
+    {
+        var channels = split.Layout.Channels;
+        fixed (float* px = x, pdy = dy, pw = rowWeights)
+        fixed (double* pk = k)
+        {
+            var (xAt, xLen, dyAt, dyLen, wAt, wLen, kAt) = ((nint)px, x.Length, (nint)pdy, dy.Length, (nint)pw, rowWeights.Length, (nint)pk);
+            Parallel.For(0, split.Workers, new ParallelOptions { MaxDegreeOfParallelism = split.Workers }, worker =>
+            {
+                var (start, end) = split.Range(worker);
+                var part = partials.AsSpan(2 * channels * worker, 2 * channels);
+                ShiftedSums.Accumulate(new ReadOnlySpan<float>((void*)xAt, xLen), new ReadOnlySpan<float>((void*)dyAt, dyLen), split, start, end,
+                    new ReadOnlySpan<double>((void*)kAt, channels), new ReadOnlySpan<float>((void*)wAt, wLen), rowsPerWeight,
+                    part[..channels], part[channels..], vectorized);
+            });
+        }
+    }
+
+    private static void Map<TMap>(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> y, ChannelLayout layout, float[] p,
         KernelOptions options)
         where TMap : struct, IChannelMap
     {
         var split = WorkSplit.Of(layout, options);
-        var vectorized = options.Vectorized;
         if (split.Workers == 1)
         {
-            ChannelMaps.Run<TMap>(x, dy, y, split, 0, split.Units, p, vectorized);
+            ChannelMaps.Run<TMap>(x, dy, y, split, 0, split.Units, p, options.Vectorized);
             return;
         }
 
+        MapParallel<TMap>(x, dy, y, split, p, options.Vectorized);
+    }
+
+    private static unsafe void MapParallel<TMap>(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> y, WorkSplit split, float[] p,
+        bool vectorized)
+        where TMap : struct, IChannelMap
+    {
         fixed (float* px = x, pdy = dy, py = y)
         {
             var (xAt, xLen, dyAt, dyLen, yAt, yLen) = ((nint)px, x.Length, (nint)pdy, dy.Length, (nint)py, y.Length);
@@ -289,6 +311,25 @@ internal static class ChannelKernels
                 var (start, end) = split.Range(worker);
                 ChannelMaps.Run<TMap>(new ReadOnlySpan<float>((void*)xAt, xLen), new ReadOnlySpan<float>((void*)dyAt, dyLen),
                     new Span<float>((void*)yAt, yLen), split, start, end, p, vectorized);
+            });
+        }
+    }
+
+    private static unsafe void BackwardInputParallel(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, WorkSplit split,
+        ReadOnlySpan<double> mean, ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c, bool vectorized)
+    {
+        var channels = split.Layout.Channels;
+        fixed (float* px = x, pdy = dy, pdx = dx)
+        fixed (double* pm = mean, pa = a, pb = b, pc = c)
+        {
+            var (xAt, dyAt, dxAt, n) = ((nint)px, (nint)pdy, (nint)pdx, x.Length);
+            var (mAt, aAt, bAt, cAt) = ((nint)pm, (nint)pa, (nint)pb, (nint)pc);
+            Parallel.For(0, split.Workers, new ParallelOptions { MaxDegreeOfParallelism = split.Workers }, worker =>
+            {
+                var (start, end) = split.Range(worker);
+                BackwardInputKernel.Run(new ReadOnlySpan<float>((void*)xAt, n), new ReadOnlySpan<float>((void*)dyAt, n), new Span<float>((void*)dxAt, n),
+                    split, start, end, new ReadOnlySpan<double>((void*)mAt, channels), new ReadOnlySpan<double>((void*)aAt, channels),
+                    new ReadOnlySpan<double>((void*)bAt, channels), new ReadOnlySpan<double>((void*)cAt, channels), vectorized);
             });
         }
     }

@@ -5,7 +5,7 @@ namespace BnEngine.Tests.Kernels;
 
 public class ChannelKernelTests
 {
-    private static string Case(ChannelLayout l, KernelOptions o) => $"{l} {o.Path} workers={o.Workers}";
+    private static string Case(ChannelLayout l, KernelOptions o) => $"{l} {o}";
 
     [Fact]
     public void MomentsMatchFloat64()
@@ -22,8 +22,9 @@ public class ChannelKernelTests
                 ChannelKernels.Moments(x, layout, m, v, options);
                 for (var c = 0; c < layout.Channels; c++)
                 {
-                    Near(mean[c], m[c], 1e-9 * (Math.Abs(mean[c]) + 1), $"{Case(layout, options)} mean[{c}]");
-                    Near(variance[c], v[c], 1e-9 * (variance[c] + 1e-3), $"{Case(layout, options)} variance[{c}]");
+                    // NHWC moment sums run in float32 over blocks of rows (merged in double): ~1e-7 relative.
+                    Near(mean[c], m[c], 1e-7 * (Math.Abs(mean[c]) + Math.Sqrt(variance[c])), $"{Case(layout, options)} mean[{c}]");
+                    Near(variance[c], v[c], 1e-6 * variance[c], $"{Case(layout, options)} variance[{c}]");
                 }
             }
         }
@@ -36,7 +37,7 @@ public class ChannelKernelTests
         foreach (var layout in Layouts(nonEmpty: true))
         {
             var x = Normal(rng, layout.PerChannel * layout.Channels, mean: -1, std: 3);
-            var rowsPerWeight = layout.Outer == 3 ? 3 : 1;
+            var rowsPerWeight = layout.Outer == 2 ? 2 : 1;
             var weights = Enumerable.Range(0, layout.Outer / rowsPerWeight).Select(_ => (float)rng.Next(0, 4)).ToArray();
             weights[0] = 2;
             var (mean, variance) = KernelReference.Moments(x, layout, o => weights[o / rowsPerWeight]);
@@ -48,8 +49,9 @@ public class ChannelKernelTests
                 Assert.Equal(weights.Sum() * rowsPerWeight * layout.Inner, sumW, 9);
                 for (var c = 0; c < layout.Channels; c++)
                 {
-                    Near(mean[c], m[c], 1e-9 * (Math.Abs(mean[c]) + 1), $"{Case(layout, options)} mean[{c}]");
-                    Near(variance[c], v[c], 1e-9 * (variance[c] + 1e-3), $"{Case(layout, options)} variance[{c}]");
+                    // NHWC moment sums run in float32 over blocks of rows (merged in double): ~1e-7 relative.
+                    Near(mean[c], m[c], 1e-7 * (Math.Abs(mean[c]) + Math.Sqrt(variance[c])), $"{Case(layout, options)} mean[{c}]");
+                    Near(variance[c], v[c], 1e-6 * variance[c], $"{Case(layout, options)} variance[{c}]");
                 }
             }
         }
@@ -72,7 +74,7 @@ public class ChannelKernelTests
     {
         // T10-like: float32 around 1e4 with std 1, large N, in both layouts and every path.
         var rng = new Random(4);
-        foreach (var layout in new[] { new ChannelLayout(40000, 3, 1), new ChannelLayout(8, 3, 5001), new ChannelLayout(1, 1, 120007) })
+        foreach (var layout in new[] { new ChannelLayout(40000, 3, 1), new ChannelLayout(7001, 19, 1), new ChannelLayout(8, 3, 5001), new ChannelLayout(1, 1, 120007) })
         {
             var x = Normal(rng, layout.PerChannel * layout.Channels, mean: 1e4, std: 1);
             var (mean, variance) = KernelReference.Moments(x, layout);
