@@ -143,6 +143,17 @@ internal static class ShiftedSums
             }
 
             prefetch.Advance(c + width);
+            if (!Vector.LessThanAll(Vector.Abs(s1) + s2, new Vector<float>(float.PositiveInfinity)))
+            {
+                // Finite values far apart (|x - k| beyond ~1e19) overflow float32 squares, and NaN or infinities
+                // poison the sums: redo these columns in double, which neither overflows nor hides a NaN.
+                for (var r = row; r < row + BlockRows; r++)
+                {
+                    RowRange(x, default, false, r, channels, c, c + width, Weight(rowWeights, rowsPerWeight, r), k, a, b);
+                }
+
+                continue;
+            }
             (Vector.LoadUnsafe(ref pa, lo) + Vector.WidenLower(s1)).StoreUnsafe(ref pa, lo);
             (Vector.LoadUnsafe(ref pa, hi) + Vector.WidenUpper(s1)).StoreUnsafe(ref pa, hi);
             (Vector.LoadUnsafe(ref pb, lo) + Vector.WidenLower(s2)).StoreUnsafe(ref pb, lo);
@@ -158,9 +169,14 @@ internal static class ShiftedSums
     /// <summary>Channels [from, channels) of one NHWC row, one at a time.</summary>
     private static void RowTail(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, bool hasDy, int row, int channels, int from, double w,
         ReadOnlySpan<double> k, Span<double> a, Span<double> b)
+        => RowRange(x, dy, hasDy, row, channels, from, channels, w, k, a, b);
+
+    /// <summary>Channels [from, to) of one NHWC row, one at a time, in double.</summary>
+    private static void RowRange(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, bool hasDy, int row, int channels, int from, int to, double w,
+        ReadOnlySpan<double> k, Span<double> a, Span<double> b)
     {
         var offset = row * channels;
-        for (var c = from; c < channels; c++)
+        for (var c = from; c < to; c++)
         {
             double v = x[offset + c] - k[c];
             var wu = w * (hasDy ? dy[offset + c] : v);

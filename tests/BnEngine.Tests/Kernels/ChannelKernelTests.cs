@@ -93,6 +93,53 @@ public class ChannelKernelTests
     }
 
     [Fact]
+    public void HugeFiniteValuesDoNotOverflowTheStatistics()
+    {
+        // |x - k| near 1e20: float32 squares overflow, the statistics (in double) must not.
+        var rng = new Random(11);
+        foreach (var layout in new[] { new ChannelLayout(19, 16, 1), new ChannelLayout(3, 2, 40) })
+        {
+            var x = Normal(rng, layout.PerChannel * layout.Channels, std: 1e20);
+            var (mean, variance) = KernelReference.Moments(x, layout);
+            foreach (var options in Options())
+            {
+                var m = new double[layout.Channels];
+                var v = new double[layout.Channels];
+                ChannelKernels.Moments(x, layout, m, v, options);
+                for (var c = 0; c < layout.Channels; c++)
+                {
+                    Near(mean[c], m[c], 1e-7 * Math.Sqrt(variance[c]), $"{Case(layout, options)} mean[{c}]");
+                    Near(variance[c], v[c], 1e-6 * variance[c], $"{Case(layout, options)} variance[{c}]");
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void NonFiniteInputGivesNonFiniteStatistics()
+    {
+        // The layer relies on this to check finiteness without a separate pass.
+        foreach (var bad in new[] { float.NaN, float.PositiveInfinity, float.NegativeInfinity })
+        {
+            foreach (var layout in new[] { new ChannelLayout(19, 16, 1), new ChannelLayout(3, 2, 40) })
+            {
+                foreach (var at in new[] { 0, 5, (int)(layout.PerChannel * layout.Channels) - 1 })
+                {
+                    var x = Normal(new Random(12), layout.PerChannel * layout.Channels);
+                    x[at] = bad;
+                    foreach (var options in Options())
+                    {
+                        var m = new double[layout.Channels];
+                        var v = new double[layout.Channels];
+                        ChannelKernels.Moments(x, layout, m, v, options);
+                        Assert.Contains(m, value => !double.IsFinite(value));
+                    }
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void T10_ExactVariance()
     {
         foreach (var options in Options())
