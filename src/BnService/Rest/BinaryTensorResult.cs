@@ -1,7 +1,5 @@
 using System.Globalization;
-using System.Reflection;
 using BnService.Layers;
-using Microsoft.AspNetCore.Http.Metadata;
 
 namespace BnService.Rest;
 
@@ -9,7 +7,8 @@ namespace BnService.Rest;
 /// A tensor answered as <c>application/octet-stream</c>: little-endian float32 values, the shape in
 /// <c>X-Tensor-Shape</c> and, for train, the step in <c>X-Layer-Step</c> and pending updates in <c>X-Pending-Updates</c>.
 /// </summary>
-public sealed class BinaryTensorResult(TensorData tensor, long? step = null, int? pendingUpdates = null) : IResult, IEndpointMetadataProvider
+/// <remarks>Documented in OpenAPI by <see cref="RequestBodyDocFilter"/> on routes that accept binary bodies.</remarks>
+public sealed class BinaryTensorResult(TensorData tensor, long? step = null, int? pendingUpdates = null) : IResult
 {
     public const string StepHeader = "X-Layer-Step";
     public const string PendingHeader = "X-Pending-Updates";
@@ -35,7 +34,4 @@ public sealed class BinaryTensorResult(TensorData tensor, long? step = null, int
 
         await response.Body.WriteAsync(tensor.Bytes, httpContext.RequestAborted);
     }
-
-    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) =>
-        builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(byte[]), [RequestBodies.Binary]));
 }

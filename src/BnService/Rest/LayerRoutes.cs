@@ -59,7 +59,7 @@ public static class LayerRoutes
         CancellationToken cancellationToken)
     {
         var body = await services.Bodies.ReadJsonAsync<CreateLayerRequest>(request, cancellationToken);
-        var outcome = await services.Layers.CreateAsync(body.ToSpec(), body.ReuseMode, cancellationToken);
+        var outcome = await services.Layers.CreateAsync(body.ToSpec(), body.ToReuseMode(), cancellationToken);
         var layer = LayerBody.From(outcome.Layer);
         return outcome.Created
             ? TypedResults.Created($"/v1/layers/{Uri.EscapeDataString(layer.Name)}", layer)

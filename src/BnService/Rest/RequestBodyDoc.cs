@@ -30,14 +30,20 @@ internal sealed class RequestBodyDocFilter : IOperationFilter
         var content = new Dictionary<string, IOpenApiMediaType>();
         foreach (var type in doc.ContentTypes)
         {
-            content[type] = new OpenApiMediaType
-            {
-                Schema = type == RequestBodies.Binary
-                    ? new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary", Description = "little-endian float32 values; shape in X-Tensor-Shape" }
-                    : schema,
-            };
+            content[type] = new OpenApiMediaType { Schema = type == RequestBodies.Binary ? BinaryTensor() : schema };
         }
 
         operation.RequestBody = new OpenApiRequestBody { Required = true, Content = content };
+
+        // A route that takes a binary tensor answers with one too when asked (Accept: application/octet-stream).
+        if (doc.ContentTypes.Contains(RequestBodies.Binary) && operation.Responses?.TryGetValue("200", out var ok) == true && ok is OpenApiResponse response)
+        {
+            response.Content ??= new Dictionary<string, IOpenApiMediaType>();
+            response.Content[RequestBodies.Binary] = new OpenApiMediaType { Schema = BinaryTensor() };
+            response.Description = "OK. Binary answers carry X-Tensor-Shape (and for train X-Layer-Step, X-Pending-Updates).";
+        }
     }
+
+    private static OpenApiSchema BinaryTensor() =>
+        new() { Type = JsonSchemaType.String, Format = "binary", Description = "little-endian float32 values; shape in X-Tensor-Shape" };
 }

@@ -41,6 +41,13 @@ public class SwaggerTests(SharedService factory)
             Assert.True(responses[status]?["content"]?["application/problem+json"] is not null, $"{method} {path} does not document problem {status}");
         }
 
+        if (path.EndsWith("/train", StringComparison.Ordinal) || path.EndsWith("/infer", StringComparison.Ordinal))
+        {
+            Assert.NotNull(operation["requestBody"]?["content"]?["application/octet-stream"]);
+            Assert.NotNull(responses["200"]?["content"]?["application/json"]?["schema"]);
+            Assert.NotNull(responses["200"]?["content"]?["application/octet-stream"]);
+        }
+
         if (method == "post" && !path.EndsWith("commit", StringComparison.Ordinal) && !path.EndsWith("reset", StringComparison.Ordinal))
         {
             Assert.True(operation["requestBody"]?["content"]?["application/json"]?["schema"] is not null, $"{method} {path} has no documented body");

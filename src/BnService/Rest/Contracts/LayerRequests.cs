@@ -39,7 +39,7 @@ public sealed class CreateLayerRequest
     /// <summary><c>never</c> (default): 409 if the name exists; <c>reuse</c>: 404 if it does not; <c>auto</c>: get or create.</summary>
     public string? Reuse { get; init; }
 
-    public ReuseMode ReuseMode => Reuse is null ? Layers.ReuseMode.Never : ApiNames.ParseReuseMode(Reuse);
+    public ReuseMode ToReuseMode() => Reuse is null ? ReuseMode.Never : ApiNames.ParseReuseMode(Reuse);
 
     public LayerSpec ToSpec() => new()
     {
