@@ -1,6 +1,7 @@
 using BnService.Hosting;
 using Grpc.AspNetCore.HealthChecks;
 using Grpc.AspNetCore.Server;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
 namespace BnService.Grpc;
@@ -37,7 +38,9 @@ public static class GrpcEndpoints
 
     public static WebApplication MapBnGrpc(this WebApplication app)
     {
-        app.MapGrpcService<BatchNormGrpcService>();
+        // Kestrel's request body limit (30 MB by default) would cut a large message, and a stream's body is every
+        // message it carries: gRPC limits each message instead (MaxReceiveMessageSize, RESOURCE_EXHAUSTED).
+        app.MapGrpcService<BatchNormGrpcService>().WithMetadata(new DisableRequestSizeLimitAttribute());
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         return app;
