@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Numerics.Tensors;
 
 namespace BnEngine.Kernels;
 
@@ -166,35 +167,55 @@ internal static class ChannelKernels
     }
 
     /// <summary>Values the pilot shift averages per channel: enough to land well inside the data's spread.</summary>
-    private const int PilotCount = 16;
+    private const int PilotCount = 4;
 
     /// <summary>
     /// The per-channel shift k of the one-pass sums: the mean of the channel's first (up to <see cref="PilotCount"/>)
-    /// values, rounded to float32 so that x - k is exact in float32 for x near k. Any k gives the right result;
-    /// one close to the mean keeps the cancellation in b/n - (a/n)^2 negligible.
+    /// values, in float32 so that x - k is exact in float32 for x near k. Any k gives the right result; one close
+    /// to the mean keeps the cancellation in b/n - (a/n)^2 negligible.
     /// </summary>
     private static ReadOnlySpan<double> PilotShift(ReadOnlySpan<float> x, ChannelLayout layout, double[] scratch)
     {
         var (outer, channels, inner) = layout;
         var k = scratch.AsSpan(0, channels);
-        k.Clear();
         if (layout.PerChannel == 0)
         {
+            k.Clear();
             return k;
         }
 
         var count = (int)Math.Min(PilotCount, inner == 1 ? outer : inner);
-        for (var j = 0; j < count; j++)
+        if (inner == 1)
         {
+            // NHWC: the first rows, added as whole rows.
+            var sum = ArrayPool<float>.Shared.Rent(channels);
+            var row = sum.AsSpan(0, channels);
+            x[..channels].CopyTo(row);
+            for (var j = 1; j < count; j++)
+            {
+                TensorPrimitives.Add(row, x.Slice(j * channels, channels), row);
+            }
+
             for (var c = 0; c < channels; c++)
             {
-                k[c] += inner == 1 ? x[j * channels + c] : x[c * inner + j];
+                // A float sum of huge values may overflow; the first value is as good a shift.
+                k[c] = float.IsFinite(row[c]) ? row[c] / count : x[c];
             }
+
+            ArrayPool<float>.Shared.Return(sum);
+            return k;
         }
 
         for (var c = 0; c < channels; c++)
         {
-            k[c] = (float)(k[c] / count);
+            var run = x.Slice(c * inner, count);
+            var total = 0f;
+            foreach (var v in run)
+            {
+                total += v;
+            }
+
+            k[c] = float.IsFinite(total) ? total / count : run[0];
         }
 
         return k;

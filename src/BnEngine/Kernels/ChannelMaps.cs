@@ -61,17 +61,25 @@ internal static class ChannelMaps
         var channels = layout.Channels;
         if (split.ChannelsContiguous)
         {
-            for (var o = (int)start; o < end; o++)
+            var o = (int)start;
+            if (vectorized && (end - start) * channels <= InCacheElements)
+            {
+                // Small (cache-resident) inputs: blocks of rows, each vector of parameters loaded once per block.
+                for (; o + BlockRows <= end; o += BlockRows)
+                {
+                    var vectorEnd = BlockAcrossChannels<TMap>(x, dy, y, o, channels, p);
+                    for (var r = o; r < o + BlockRows; r++)
+                    {
+                        Scalar<TMap>(x, dy, y, r * channels, vectorEnd, channels, p, channels);
+                    }
+                }
+            }
+
+            for (; o < end; o++)
             {
                 var offset = o * channels;
                 var c = vectorized ? AcrossChannels<TMap>(x, dy, y, offset, channels, p) : 0;
-                for (; c < channels; c++)
-                {
-                    var i = offset + c;
-                    y[i] = TMap.Invoke(x[i], TMap.ReadsGradient ? dy[i] : 0f,
-                        Parameter<TMap>(p, 0, channels, c), Parameter<TMap>(p, 1, channels, c), Parameter<TMap>(p, 2, channels, c),
-                        Parameter<TMap>(p, 3, channels, c), Parameter<TMap>(p, 4, channels, c));
-                }
+                Scalar<TMap>(x, dy, y, offset, c, channels, p, channels);
             }
 
             return;
@@ -99,6 +107,61 @@ internal static class ChannelMaps
     private static float Parameter<TMap>(ReadOnlySpan<float> p, int j, int channels, int c)
         where TMap : struct, IChannelMap
         => j < TMap.ParameterCount ? p[j * channels + c] : 0f;
+
+    /// <summary>Channels [from, to) of the row starting at offset, one at a time.</summary>
+    private static void Scalar<TMap>(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> y, int offset, int from, int to,
+        ReadOnlySpan<float> p, int channels)
+        where TMap : struct, IChannelMap
+    {
+        for (var c = from; c < to; c++)
+        {
+            var i = offset + c;
+            y[i] = TMap.Invoke(x[i], TMap.ReadsGradient ? dy[i] : 0f,
+                Parameter<TMap>(p, 0, channels, c), Parameter<TMap>(p, 1, channels, c), Parameter<TMap>(p, 2, channels, c),
+                Parameter<TMap>(p, 3, channels, c), Parameter<TMap>(p, 4, channels, c));
+        }
+    }
+
+    /// <summary>
+    /// Up to this many elements a call's data is taken to be in cache, where reading rows column by column (see
+    /// <see cref="BlockAcrossChannels{TMap}"/>) is cheapest; beyond it rows are streamed one after another.
+    /// </summary>
+    private const long InCacheElements = 64 * 1024;
+
+    /// <summary>NHWC rows per block: each channel vector's parameters stay in registers over the block's rows.</summary>
+    private const int BlockRows = 8;
+
+    /// <summary><see cref="BlockRows"/> NHWC rows from <paramref name="row"/>, whole vectors of channels; returns the first channel left.</summary>
+    private static int BlockAcrossChannels<TMap>(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> y, int row, int channels,
+        ReadOnlySpan<float> p)
+        where TMap : struct, IChannelMap
+    {
+        var width = Vector<float>.Count;
+        var count = TMap.ParameterCount;
+        ref var px = ref MemoryMarshal.GetReference(x);
+        ref var pdy = ref MemoryMarshal.GetReference(dy);
+        ref var py = ref MemoryMarshal.GetReference(y);
+        ref var pp = ref MemoryMarshal.GetReference(p);
+        var stride = (nuint)channels;
+        var blockStart = (nuint)row * stride;
+        var c = 0;
+        for (; c <= channels - width; c += width)
+        {
+            var p0 = Vector.LoadUnsafe(ref pp, (nuint)c);
+            var p1 = Vector.LoadUnsafe(ref pp, (nuint)(channels + c));
+            var p2 = count > 2 ? Vector.LoadUnsafe(ref pp, (nuint)(2 * channels + c)) : default;
+            var p3 = count > 3 ? Vector.LoadUnsafe(ref pp, (nuint)(3 * channels + c)) : default;
+            var p4 = count > 4 ? Vector.LoadUnsafe(ref pp, (nuint)(4 * channels + c)) : default;
+            var at = blockStart + (nuint)c;
+            for (var r = 0; r < BlockRows; r++, at += stride)
+            {
+                var dyv = TMap.ReadsGradient ? Vector.LoadUnsafe(ref pdy, at) : default;
+                TMap.Invoke(Vector.LoadUnsafe(ref px, at), dyv, p0, p1, p2, p3, p4).StoreUnsafe(ref py, at);
+            }
+        }
+
+        return c;
+    }
 
     private static int AcrossChannels<TMap>(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> y, int offset, int channels,
         ReadOnlySpan<float> p)
