@@ -12,7 +12,7 @@ public class ProcessTests
     [Fact]
     public async Task TheProcessServesRestOverHttp1AndGrpcHealthOverHttp2()
     {
-        await using var service = await ServiceProcess.StartAsync();
+        await using var service = await ServiceProcess.StartAsync(new Dictionary<string, string> { ["Logging__Json"] = "true" });
         using var rest = new HttpClient { BaseAddress = service.RestAddress };
 
         using (var health = await rest.GetAsync("/healthz"))
@@ -44,6 +44,22 @@ public class ProcessTests
         Assert.Equal("0", response.TrailingHeaders.GetValues("grpc-status").Single());
         // One message of two bytes: field 1 (status) = 1 (SERVING).
         Assert.Equal(new byte[] { 0, 0, 0, 0, 2, 0x08, 0x01 }, body);
+
+        // One structured JSON line per request, with route, layer, status and elapsed time.
+        JsonObject? line = null;
+        for (var attempt = 0; attempt < 50 && line is null; attempt++)
+        {
+            line = service.Output.Split('\n')
+                .Where(l => l.StartsWith('{'))
+                .Select(l => JsonNode.Parse(l)!.AsObject())
+                .FirstOrDefault(l => (string?)l["Route"] == "/v1/layers/{name}/train");
+            await Task.Delay(100);
+        }
+
+        Assert.True(line is not null, "no JSON request line for train in:\n" + service.Output);
+        Assert.Equal(name, (string?)line!["Layer"]);
+        Assert.Equal(200, (int)line["StatusCode"]!);
+        Assert.True((double)line["Elapsed"]! > 0);
     }
 
     [Fact]

@@ -42,6 +42,20 @@ public class LimitTests(LimitedService factory) : IClassFixture<LimitedService>
         await AssertProblemAsync(await _client.PostAsync($"/v1/layers/{name}/train", Json(body)), HttpStatusCode.RequestEntityTooLarge);
     }
 
+    [Theory]
+    [InlineData("/v1/layers")]
+    [InlineData("/v1/layers/{name}/infer")]
+    [InlineData("/v1/layers/{name}/backward")]
+    [InlineData("/v1/ops/moments")]
+    [InlineData("/v1/ops/batch_normalization")]
+    public async Task EveryBodyRouteRefusesABodyOverTheLimitWith413(string route)
+    {
+        var name = await LayerAsync();
+        var body = new JsonObject { ["padding"] = new string(' ', 5000) };
+        await AssertProblemAsync(await _client.PostAsync(route.Replace("{name}", name, StringComparison.Ordinal), Json(body)),
+            HttpStatusCode.RequestEntityTooLarge);
+    }
+
     [Fact]
     public async Task AChunkedBodyOverTheLimitIs413()
     {
