@@ -123,10 +123,11 @@ internal static class ChannelMaps
     }
 
     /// <summary>
-    /// Up to this many elements a call's data is taken to be in cache, where reading rows column by column (see
-    /// <see cref="BlockAcrossChannels{TMap}"/>) is cheapest; beyond it rows are streamed one after another.
+    /// Up to this many elements (32 KiB, an L1 cache) a call's data is taken to be in cache, where reading rows
+    /// column by column (see <see cref="BlockAcrossChannels{TMap}"/>) is cheapest; beyond it rows are streamed one
+    /// after another, which keeps the writes sequential (column-wise writes to memory measured about 2x slower).
     /// </summary>
-    private const long InCacheElements = 64 * 1024;
+    private const long InCacheElements = 8 * 1024;
 
     /// <summary>NHWC rows per block: each channel vector's parameters stay in registers over the block's rows.</summary>
     private const int BlockRows = 8;
