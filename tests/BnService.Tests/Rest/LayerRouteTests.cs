@@ -87,6 +87,15 @@ public class LayerRouteTests(SharedService factory)
     [InlineData("""{"name": "x", "channels": 3, "decay": 1.5}""", "decay")]
     [InlineData("""{"name": "x", "channels": 3, "param_initializers": {"gamma": [1, 2]}}""", "param_initializers.gamma")]
     [InlineData("""{"name": "x", "channels": 3, "epsilonn": 0.1}""", "epsilonn")]
+    [InlineData("""{"name": "x", "channels": 3.5}""", "channels")]
+    [InlineData("""{"name": "x", "channels": 1e10}""", "channels")]
+    [InlineData("""{"name": "x", "channels": 3, "decay": 1e400}""", "decay")]
+    [InlineData("""{"name": "x", "channels": 3, "decay": "0.9"}""", "decay")]
+    [InlineData("""{"name": "x", "channels": 3, "param_initializers": {"gamma": 1e400}}""", "param_initializers.gamma")]
+    [InlineData("""{"name": "x", "channels": 3, "param_initializers": {"gamma": "one"}}""", "param_initializers.gamma")]
+    [InlineData("""{"name": "x", "channels": 3, "center": "yes"}""", "center")]
+    [InlineData("""{"name": "x", "channels": 3, "collections": "a"}""", "collections")]
+    [InlineData("""{"name": "x", "channels": 3, "renorm_clipping": {"rmax": "big"}}""", "renorm_clipping.rmax")]
     public async Task CreateRejectsBadConfigWith400NamingTheField(string body, string field)
     {
         using var response = await _client.PostAsync("/v1/layers", Json(body));
