@@ -11,8 +11,11 @@ internal sealed class StorageSettingsValidation : IValidateOptions<StorageSettin
     public ValidateOptionsResult Validate(string? name, StorageSettings options) => options.Kind switch
     {
         StorageSettings.Memory => ValidateOptionsResult.Success,
-        StorageSettings.File or StorageSettings.RedisKind => ValidateOptionsResult.Fail(
-            $"Storage:Kind '{options.Kind}' is not available in this build yet; use '{StorageSettings.Memory}'."),
+        StorageSettings.File when string.IsNullOrWhiteSpace(options.Path) => ValidateOptionsResult.Fail(
+            $"Storage:Kind '{StorageSettings.File}' needs Storage:Path, the folder that holds the layer files."),
+        StorageSettings.File => ValidateOptionsResult.Success,
+        StorageSettings.RedisKind => ValidateOptionsResult.Fail(
+            $"Storage:Kind '{options.Kind}' is not available in this build yet; use '{StorageSettings.Memory}' or '{StorageSettings.File}'."),
         _ => ValidateOptionsResult.Fail(
             $"Storage:Kind '{options.Kind}' is unknown; expected '{StorageSettings.Memory}', '{StorageSettings.File}' or '{StorageSettings.RedisKind}'."),
     };

@@ -1,4 +1,5 @@
 using BnService.Hosting;
+using BnService.Storage;
 
 namespace BnService.Layers.Grains;
 
@@ -7,12 +8,17 @@ internal static class LayerStorage
 {
     public const string Name = "layers";
 
-    /// <summary>Registers the storage <see cref="StorageSettings.Kind"/> names (only <c>memory</c> so far; the others fail validation at start).</summary>
+    /// <summary>Registers the storage that <see cref="StorageSettings.Kind"/> names (validated at start).</summary>
     public static ISiloBuilder AddLayerStorage(this ISiloBuilder silo, StorageSettings settings)
     {
-        if (settings.Kind == StorageSettings.Memory)
+        switch (settings.Kind)
         {
-            silo.AddMemoryGrainStorage(Name);
+            case StorageSettings.File:
+                silo.AddFileGrainStorage(Name, settings.Path);
+                break;
+            default:
+                silo.AddMemoryGrainStorage(Name);
+                break;
         }
 
         return silo;
