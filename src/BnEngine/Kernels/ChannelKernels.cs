@@ -143,6 +143,58 @@ internal static class ChannelKernels
         Sums(x, dy, layout, mean[..channels], default, 1, sumDy[..channels], sumDyXmu[..channels], options);
     }
 
+    /// <summary>
+    /// <see cref="Moments(ReadOnlySpan{float}, ChannelLayout, Span{double}, Span{double})"/> and
+    /// <see cref="BackwardSums(ReadOnlySpan{float}, ReadOnlySpan{float}, ChannelLayout, ReadOnlySpan{double}, Span{double}, Span{double})"/>
+    /// around that batch mean, in one pass over x and dy (training-mode backward without an activation reads each
+    /// input once for both). sumDyXmu = Σdy·(x - k) - (mean - k)·Σdy for the pilot shift k, exact in double.
+    /// Non-finite x or dy give non-finite results.
+    /// </summary>
+    public static void MomentsAndBackwardSums(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ChannelLayout layout,
+        Span<double> mean, Span<double> variance, Span<double> sumDy, Span<double> sumDyXmu)
+        => MomentsAndBackwardSums(x, dy, layout, mean, variance, sumDy, sumDyXmu, KernelOptions.Default);
+
+    public static void MomentsAndBackwardSums(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ChannelLayout layout,
+        Span<double> mean, Span<double> variance, Span<double> sumDy, Span<double> sumDyXmu, KernelOptions options)
+    {
+        var channels = layout.Channels;
+        mean = mean[..channels];
+        variance = variance[..channels];
+        sumDy = sumDy[..channels];
+        sumDyXmu = sumDyXmu[..channels];
+        var shift = ArrayPool<double>.Shared.Rent(channels);
+        try
+        {
+            var k = PilotShift(x, layout, shift);
+            mean.Clear();
+            variance.Clear();
+            sumDy.Clear();
+            sumDyXmu.Clear();
+            var split = WorkSplit.Of(layout, options);
+            if (split.Workers == 1)
+            {
+                JointSums.Accumulate(x, dy, split, 0, split.Units, k, mean, variance, sumDy, sumDyXmu, options.Vectorized);
+            }
+            else
+            {
+                JointSumsParallel(x, dy, split, k, mean, variance, sumDy, sumDyXmu, options.Vectorized);
+            }
+
+            var n = (double)layout.PerChannel;
+            for (var c = 0; c < channels; c++)
+            {
+                var shifted = mean[c] / n;
+                sumDyXmu[c] -= shifted * sumDy[c];
+            }
+
+            Finish(k, n, mean, variance);
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(shift);
+        }
+    }
+
     /// <summary>dx = dy * a + (x - mean) * b + c per channel.</summary>
     public static void BackwardInput(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, ChannelLayout layout,
         ReadOnlySpan<double> mean, ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c)
@@ -303,6 +355,47 @@ internal static class ChannelKernels
                     new ReadOnlySpan<double>((void*)kAt, channels), new ReadOnlySpan<float>((void*)wAt, wLen), rowsPerWeight,
                     part[..channels], part[channels..], vectorized);
             });
+        }
+    }
+
+    private static unsafe void JointSumsParallel(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, WorkSplit split, ReadOnlySpan<double> k,
+        Span<double> a, Span<double> b, Span<double> s, Span<double> t, bool vectorized)
+    {
+        var channels = split.Layout.Channels;
+        var size = 4 * channels;
+        var partials = ArrayPool<double>.Shared.Rent(size * split.Workers);
+        try
+        {
+            Array.Clear(partials, 0, size * split.Workers);
+            fixed (float* px = x, pdy = dy)
+            fixed (double* pk = k)
+            {
+                var (xAt, dyAt, n, kAt) = ((nint)px, (nint)pdy, x.Length, (nint)pk);
+                Parallel.For(0, split.Workers, new ParallelOptions { MaxDegreeOfParallelism = split.Workers }, worker =>
+                {
+                    var (start, end) = split.Range(worker);
+                    var part = partials.AsSpan(size * worker, size);
+                    JointSums.Accumulate(new ReadOnlySpan<float>((void*)xAt, n), new ReadOnlySpan<float>((void*)dyAt, n), split, start, end,
+                        new ReadOnlySpan<double>((void*)kAt, channels), part[..channels], part.Slice(channels, channels),
+                        part.Slice(2 * channels, channels), part.Slice(3 * channels, channels), vectorized);
+                });
+            }
+
+            for (var worker = 0; worker < split.Workers; worker++)
+            {
+                var part = partials.AsSpan(size * worker, size);
+                for (var c = 0; c < channels; c++)
+                {
+                    a[c] += part[c];
+                    b[c] += part[channels + c];
+                    s[c] += part[2 * channels + c];
+                    t[c] += part[3 * channels + c];
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(partials);
         }
     }
 

@@ -248,6 +248,35 @@ public class ChannelKernelTests
     }
 
     [Fact]
+    public void MomentsAndBackwardSumsMatchFloat64()
+    {
+        var rng = new Random(13);
+        foreach (var layout in Layouts(nonEmpty: true))
+        {
+            var count = layout.PerChannel * layout.Channels;
+            var x = Normal(rng, count, mean: 50, std: 2);
+            var dy = Normal(rng, count);
+            var (mean, variance) = KernelReference.Moments(x, layout);
+            var (sumDy, sumDyXmu, magnitude) = KernelReference.BackwardSums(x, dy, layout, mean);
+            foreach (var options in Options())
+            {
+                var m = new double[layout.Channels];
+                var v = new double[layout.Channels];
+                var s1 = new double[layout.Channels];
+                var s2 = new double[layout.Channels];
+                ChannelKernels.MomentsAndBackwardSums(x, dy, layout, m, v, s1, s2, options);
+                for (var c = 0; c < layout.Channels; c++)
+                {
+                    Near(mean[c], m[c], 1e-12 * Math.Abs(mean[c]), $"{Case(layout, options)} mean[{c}]");
+                    Near(variance[c], v[c], 1e-9 * variance[c], $"{Case(layout, options)} variance[{c}]");
+                    Near(sumDy[c], s1[c], 1e-12 * (magnitude[c] + 1), $"{Case(layout, options)} sumDy[{c}]");
+                    Near(sumDyXmu[c], s2[c], 1e-11 * (magnitude[c] + 1), $"{Case(layout, options)} sumDyXmu[{c}]");
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void BackwardInputMatchesFloat64()
     {
         var rng = new Random(9);
