@@ -165,11 +165,23 @@ public sealed class BatchNormLayer
 
         var c = Config.Channels;
         double[] mean, stddev, r, d;
+        (double[], double[])? backwardSums = null;
         if (isTraining)
         {
             mean = new double[c];
             var variance = new double[c];
-            ChannelKernels.Moments(input, layout, mean, variance);
+            if (Config.Activation == Activation.None)
+            {
+                // One pass over input and grad_output gives the batch statistics and the backward sums.
+                var sums = (new double[c], new double[c]);
+                ChannelKernels.MomentsAndBackwardSums(input, gradOutput, layout, mean, variance, sums.Item1, sums.Item2);
+                backwardSums = sums;
+            }
+            else
+            {
+                ChannelKernels.Moments(input, layout, mean, variance);
+            }
+
             LayerInputs.FiniteUnless(LayerInputs.AllFinite(mean), input, "input");
             stddev = Stddev(variance);
             (r, d) = Config.Renorm ? Renormalization.Correction(Config, _state, mean, stddev) : (Filled(c, 1), new double[c]);
@@ -182,7 +194,7 @@ public sealed class BatchNormLayer
         }
 
         var (gradGamma, gradBeta) = GradientPass.Run(Config.Activation, layout, input, gradOutput, gradInput,
-            _state.Gamma, _state.Beta, mean, stddev, r, d, batchStatistics: isTraining);
+            _state.Gamma, _state.Beta, mean, stddev, r, d, batchStatistics: isTraining, backwardSums);
         var loss = 0.0;
         if (Config.Scale)
         {

@@ -20,12 +20,12 @@ internal static class GradientPass
     public static (double[] GradGamma, double[] GradBeta) Run(Activation activation, ChannelLayout layout,
         ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, Span<float> gradInput,
         ReadOnlySpan<double> gamma, ReadOnlySpan<double> beta, ReadOnlySpan<double> mean, ReadOnlySpan<double> stddev,
-        ReadOnlySpan<double> r, ReadOnlySpan<double> d, bool batchStatistics)
+        ReadOnlySpan<double> r, ReadOnlySpan<double> d, bool batchStatistics, (double[] SumDy, double[] SumDyXmu)? backwardSums = null)
     {
         var c = layout.Channels;
         var count = input.Length;
-        var sumDy = new double[c];
-        var sumDyXmu = new double[c];
+        // Without an activation the caller may have computed the sums together with the batch statistics.
+        var (sumDy, sumDyXmu) = activation == Activation.None && backwardSums is { } given ? given : (new double[c], new double[c]);
         float[]? scratch = null;
         try
         {
@@ -46,7 +46,11 @@ internal static class GradientPass
                 gradZ = high;
             }
 
-            ChannelKernels.BackwardSums(input, gradZ, layout, mean, sumDy, sumDyXmu);
+            if (activation != Activation.None || backwardSums is null)
+            {
+                ChannelKernels.BackwardSums(input, gradZ, layout, mean, sumDy, sumDyXmu);
+            }
+
             if (!low.IsEmpty)
             {
                 var lowSumDy = new double[c];
