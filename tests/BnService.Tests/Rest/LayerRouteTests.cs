@@ -122,6 +122,12 @@ public class LayerRouteTests(SharedService factory)
     }
 
     [Fact]
+    public async Task UnknownRoutesAnswerAProblem()
+    {
+        await AssertProblemAsync(await _client.GetAsync("/v1/nothing"), HttpStatusCode.NotFound);
+    }
+
+    [Fact]
     public async Task GetListAndDelete()
     {
         var prefix = LayerNames.Unique("list");
