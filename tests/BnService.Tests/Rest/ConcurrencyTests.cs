@@ -33,7 +33,7 @@ public class ConcurrencyTests(SharedService factory)
         var inferLoop = Task.Run(async () =>
         {
             using var client = factory.CreateClient();
-            while (!training.IsCancellationRequested)
+            do
             {
                 var answer = await ReadJsonAsync(await client.PostAsync($"/v1/layers/{name}/infer", Json(new JsonObject { ["input"] = Tensor(Shape, probe) })));
                 lock (inferOutputs)
@@ -41,6 +41,7 @@ public class ConcurrencyTests(SharedService factory)
                     inferOutputs.Add(Floats(answer["output"]));
                 }
             }
+            while (!training.IsCancellationRequested);
         });
 
         using var start = new ManualResetEventSlim();
