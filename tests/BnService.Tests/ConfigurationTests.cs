@@ -9,7 +9,8 @@ public class ConfigurationTests
     [InlineData("Storage:Kind", "file", "Storage:Kind")]
     [InlineData("Storage:Kind", "disk", "Storage:Kind")]
     [InlineData("Storage:WriteEvery", "0", "WriteEvery")]
-    [InlineData("Cluster:Redis", "localhost:6379", "Cluster:Redis")]
+    [InlineData("Cluster:Redis", "localhost:6379,nonsense=1", "Cluster:Redis")]
+    [InlineData("Storage:Kind", "redis", "Storage:Redis")]
     [InlineData("Cluster:ClusterId", "", "ClusterId")]
     [InlineData("Limits:MaxBatchBytes", "10", "MaxBatchBytes")]
     public void ABadSettingStopsTheStartWithAClearMessage(string key, string value, string named)

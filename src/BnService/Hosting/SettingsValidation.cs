@@ -3,8 +3,8 @@ using Microsoft.Extensions.Options;
 namespace BnService.Hosting;
 
 /// <summary>
-/// The rules between settings that attributes cannot express. Kinds a later release adds (file and redis
-/// storage, Redis clustering) are recognized and refused with a clear message instead of being ignored.
+/// The rules between settings that attributes cannot express: what each storage kind needs, and Redis
+/// connection strings that parse.
 /// </summary>
 internal sealed class StorageSettingsValidation : IValidateOptions<StorageSettings>
 {
@@ -14,8 +14,9 @@ internal sealed class StorageSettingsValidation : IValidateOptions<StorageSettin
         StorageSettings.File when string.IsNullOrWhiteSpace(options.Path) => ValidateOptionsResult.Fail(
             $"Storage:Kind '{StorageSettings.File}' needs Storage:Path, the folder that holds the layer files."),
         StorageSettings.File => ValidateOptionsResult.Success,
-        StorageSettings.RedisKind => ValidateOptionsResult.Fail(
-            $"Storage:Kind '{options.Kind}' is not available in this build yet; use '{StorageSettings.Memory}' or '{StorageSettings.File}'."),
+        StorageSettings.RedisKind when string.IsNullOrWhiteSpace(options.Redis) => ValidateOptionsResult.Fail(
+            $"Storage:Kind '{StorageSettings.RedisKind}' needs Storage:Redis, a Redis connection string."),
+        StorageSettings.RedisKind => RedisConnection.Validate("Storage:Redis", options.Redis),
         _ => ValidateOptionsResult.Fail(
             $"Storage:Kind '{options.Kind}' is unknown; expected '{StorageSettings.Memory}', '{StorageSettings.File}' or '{StorageSettings.RedisKind}'."),
     };
@@ -32,6 +33,22 @@ internal sealed class ClusterSettingsValidation : IValidateOptions<ClusterSettin
 
         return string.IsNullOrWhiteSpace(options.Redis)
             ? ValidateOptionsResult.Success
-            : ValidateOptionsResult.Fail("Cluster:Redis clustering is not available in this build yet; leave it empty for one node.");
+            : RedisConnection.Validate("Cluster:Redis", options.Redis);
+    }
+}
+
+internal static class RedisConnection
+{
+    public static ValidateOptionsResult Validate(string key, string connection)
+    {
+        try
+        {
+            _ = StackExchange.Redis.ConfigurationOptions.Parse(connection);
+            return ValidateOptionsResult.Success;
+        }
+        catch (ArgumentException e)
+        {
+            return ValidateOptionsResult.Fail($"{key} is not a Redis connection string: {e.Message}");
+        }
     }
 }
