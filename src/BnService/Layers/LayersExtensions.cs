@@ -1,3 +1,4 @@
+using BnService.Cluster;
 using BnService.Hosting;
 using BnService.Layers.Grains;
 using Orleans.Configuration;
@@ -7,8 +8,8 @@ namespace BnService.Layers;
 public static class LayersExtensions
 {
     /// <summary>
-    /// The co-hosted Orleans silo that holds the layers (localhost clustering on <c>Cluster:SiloPort</c> /
-    /// <c>Cluster:GatewayPort</c>), its readiness, and <see cref="ILayerOperations"/> for REST and gRPC.
+    /// The co-hosted Orleans silo that holds the layers (one node, or a cluster through <c>Cluster:Redis</c>:
+    /// see <see cref="ClusterMembership"/>), its readiness, and <see cref="ILayerOperations"/> for REST and gRPC.
     /// </summary>
     public static WebApplicationBuilder AddBnLayers(this WebApplicationBuilder builder)
     {
@@ -18,7 +19,7 @@ public static class LayersExtensions
 
         builder.UseOrleans(silo =>
         {
-            silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId);
+            silo.UseLayerClustering(cluster);
             silo.AddLayerStorage(storage);
             // Two batches (input and output) with room to spare: the web tier refuses anything bigger first.
             silo.Configure<SiloMessagingOptions>(o => o.MaxMessageBodySize = (int)Math.Min(int.MaxValue, 2 * limits.MaxBatchBytes + (1 << 20)));
