@@ -8,7 +8,9 @@ namespace BnService.Layers.Grains;
 /// <summary>
 /// One layer: its config and state held through <see cref="IPersistentState{TState}"/>, the math done by
 /// <see cref="BatchNormLayer"/>. Orleans runs the changing calls one at a time, so no locks are needed here.
+/// A layer activates on the node that first receives a call for it (so its batches need not cross nodes).
 /// </summary>
+[Orleans.Placement.PreferLocalPlacement]
 internal sealed class LayerGrain(
     [PersistentState("layer", LayerStorage.Name)] IPersistentState<LayerGrainState> store,
     IOptions<StorageSettings> storage,
