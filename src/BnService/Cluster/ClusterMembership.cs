@@ -1,6 +1,5 @@
 using BnService.Hosting;
 using Orleans.Configuration;
-using StackExchange.Redis;
 
 namespace BnService.Cluster;
 
@@ -15,12 +14,13 @@ public static class ClusterMembership
     /// </summary>
     public static ISiloBuilder UseLayerClustering(this ISiloBuilder silo, ClusterSettings cluster)
     {
-        if (string.IsNullOrWhiteSpace(cluster.Redis))
+        // A connection string that does not parse: validation stops the start and says why.
+        if (!RedisConnection.TryParse(cluster.Redis, out var redis, out _))
         {
             return silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId);
         }
 
-        silo.UseRedisClustering(o => o.ConfigurationOptions = ConfigurationOptions.Parse(cluster.Redis));
+        silo.UseRedisClustering(o => o.ConfigurationOptions = redis);
         silo.ConfigureEndpoints(cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: true);
         silo.Configure<ClusterOptions>(o =>
         {

@@ -37,18 +37,33 @@ internal sealed class ClusterSettingsValidation : IValidateOptions<ClusterSettin
     }
 }
 
+/// <summary>Redis connection strings from configuration: parsed once here, so that a bad one is reported by validation, never thrown while the silo is being built.</summary>
 internal static class RedisConnection
 {
-    public static ValidateOptionsResult Validate(string key, string connection)
+    public static ValidateOptionsResult Validate(string key, string connection) =>
+        TryParse(connection, out _, out var error)
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail($"{key} is not a Redis connection string: {error}");
+
+    public static bool TryParse(string connection, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out StackExchange.Redis.ConfigurationOptions? options, out string error)
     {
+        error = "";
+        options = null;
+        if (string.IsNullOrWhiteSpace(connection))
+        {
+            error = "it is empty";
+            return false;
+        }
+
         try
         {
-            _ = StackExchange.Redis.ConfigurationOptions.Parse(connection);
-            return ValidateOptionsResult.Success;
+            options = StackExchange.Redis.ConfigurationOptions.Parse(connection);
+            return true;
         }
         catch (ArgumentException e)
         {
-            return ValidateOptionsResult.Fail($"{key} is not a Redis connection string: {e.Message}");
+            error = e.Message;
+            return false;
         }
     }
 }

@@ -2,7 +2,6 @@ using BnService.Hosting;
 using BnService.Storage;
 using Orleans.Serialization;
 using Orleans.Storage;
-using StackExchange.Redis;
 
 namespace BnService.Layers.Grains;
 
@@ -19,16 +18,17 @@ internal static class LayerStorage
             case StorageSettings.File:
                 silo.AddFileGrainStorage(Name, settings.Path);
                 break;
-            case StorageSettings.RedisKind:
+            case StorageSettings.RedisKind when RedisConnection.TryParse(settings.Redis, out var redis, out _):
                 // Orleans' binary serializer, not the JSON default: about five times faster and a third of the size.
                 silo.AddRedisGrainStorage(Name, options => options.Configure<Serializer>((o, serializer) =>
                 {
-                    o.ConfigurationOptions = ConfigurationOptions.Parse(settings.Redis);
+                    o.ConfigurationOptions = redis;
                     o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
                     o.DeleteStateOnClear = true;
                 }));
                 break;
             default:
+                // Also for a kind whose settings do not parse: validation stops the start and says why.
                 silo.AddMemoryGrainStorage(Name);
                 break;
         }
