@@ -1,13 +1,18 @@
+using System.Diagnostics;
 using BnEngine;
 using BnService.Layers;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 
 namespace BnService.Rest;
 
 /// <summary>The one place where errors become HTTP statuses and RFC 9457 problem details.</summary>
 public static class ProblemMapping
 {
+    public const string ProblemJson = "application/problem+json";
+
     public static (int Status, string Title) For(ServiceErrorKind kind) => kind switch
     {
         ServiceErrorKind.InvalidArgument => (StatusCodes.Status400BadRequest, "Invalid argument"),
@@ -28,6 +33,31 @@ public static class ProblemMapping
         _ => null,
     };
 
+    /// <summary>The status an exception answers with: its client error's, otherwise 500.</summary>
+    public static int StatusFor(Exception exception) => For(exception)?.Status ?? StatusCodes.Status500InternalServerError;
+
+    /// <summary>
+    /// Writes a problem through <see cref="IProblemDetailsService"/>, or, when no writer takes it (the default one
+    /// refuses clients whose Accept has no JSON, such as the binary path's <c>application/octet-stream</c>), as
+    /// <c>application/problem+json</c> in the same shape: an error body is always a problem, whatever was asked for.
+    /// </summary>
+    public static async Task WriteAsync(HttpContext httpContext, ProblemDetails problem, Exception? exception = null)
+    {
+        httpContext.Response.StatusCode = problem.Status ?? StatusCodes.Status500InternalServerError;
+        var problems = httpContext.RequestServices.GetService<IProblemDetailsService>();
+        if (problems is not null
+            && await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception }))
+        {
+            return;
+        }
+
+        // The framework's defaults for type and title, and the trace id the default writer adds (named by the naming policy, as it does).
+        var json = httpContext.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
+        problem = TypedResults.Problem(problem).ProblemDetails;
+        problem.Extensions[json.PropertyNamingPolicy?.ConvertName("traceId") ?? "traceId"] = Activity.Current?.Id ?? httpContext.TraceIdentifier;
+        await httpContext.Response.WriteAsJsonAsync(problem, json.GetTypeInfo(problem.GetType()), ProblemJson, httpContext.RequestAborted);
+    }
+
     private static ProblemDetails Problem((int Status, string Title) kind, string detail, string? field)
     {
         var problem = field is null ? new ProblemDetails() : new ValidationProblemDetails(new Dictionary<string, string[]> { [field] = [detail] });
@@ -38,17 +68,17 @@ public static class ProblemMapping
     }
 }
 
-/// <summary>Writes <see cref="ProblemMapping"/>'s answer for client errors; anything else is left to the 500 problem.</summary>
-internal sealed class ClientErrorHandler(IProblemDetailsService problems) : IExceptionHandler
+/// <summary>
+/// Writes every exception that reaches the exception handler as a problem: <see cref="ProblemMapping"/>'s answer for
+/// client errors, a bare 500 problem (no internals) for the service's own faults, which are still logged (see
+/// <see cref="RestExtensions.AddBnRest"/>).
+/// </summary>
+internal sealed class ClientErrorHandler : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        if (ProblemMapping.For(exception) is not { } problem)
-        {
-            return false;
-        }
-
-        httpContext.Response.StatusCode = problem.Status!.Value;
-        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
+        var problem = ProblemMapping.For(exception) ?? new ProblemDetails { Status = StatusCodes.Status500InternalServerError };
+        await ProblemMapping.WriteAsync(httpContext, problem, exception);
+        return true;
     }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using BnService.Rest.Json;
+using Microsoft.AspNetCore.Mvc;
 
 namespace BnService.Rest;
 
@@ -16,6 +17,14 @@ public static class RestExtensions
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ClientErrorHandler>();
+        builder.Services.Configure<ExceptionHandlerOptions>(o =>
+        {
+            o.StatusCodeSelector = ProblemMapping.StatusFor;
+            // 404 is a client's answer here (an unknown layer), not a missing error page.
+            o.AllowStatusCode404Response = true;
+            // Client errors are answers, not faults: only the service's own faults are logged as errors.
+            o.SuppressDiagnosticsCallback = c => ProblemMapping.For(c.Exception) is not null;
+        });
         builder.Services.AddSingleton<RequestBodies>();
         builder.AddBnSwagger();
         return builder;
@@ -33,7 +42,8 @@ public static class RestExtensions
     public static WebApplication UseBnProblems(this WebApplication app)
     {
         app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        app.UseStatusCodePages(context =>
+            ProblemMapping.WriteAsync(context.HttpContext, new ProblemDetails { Status = context.HttpContext.Response.StatusCode }));
         return app;
     }
 
