@@ -22,8 +22,9 @@ public sealed class LimitOptions
     public long MaxJsonBodyBytes => MaxBatchBytes * JsonOverheadFactor;
 
     /// <summary>
-    /// Bytes of train outputs each layer keeps in memory so a retried request_id gets the very same answer
-    /// (the most recent responses; the ids themselves are always kept, see docs). Default 16 MiB.
+    /// Bytes of train outputs each layer keeps in memory so a retried request_id gets the very same answer: the
+    /// most recent answer always, whatever its size, and older ones within this budget (the last 1,024 ids
+    /// themselves are stored with the layer, see docs/service.md). Default 16 MiB.
     /// </summary>
     [Range(0, 1L << 31)]
     public long ReplayBytesPerLayer { get; set; } = 16L * 1024 * 1024;

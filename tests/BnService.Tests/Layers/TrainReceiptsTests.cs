@@ -3,7 +3,7 @@ using BnService.Layers.Grains;
 namespace BnService.Tests.Layers;
 
 /// <summary>
-/// request_id bookkeeping: at least the last 1,024 ids per layer, answers within the byte budget. (The layer
+/// request_id bookkeeping: at least the last 1,024 ids per layer, the newest answer always and older ones within the byte budget. (The layer
 /// grain keeps one of these over its stored receipts; IdempotencyTests check retries end to end.)
 /// </summary>
 public class TrainReceiptsTests
@@ -42,12 +42,59 @@ public class TrainReceiptsTests
         Assert.True(receipts.TryFind("c", out _, out var cReply));
         Assert.Equal(3, cReply!.Step);
 
-        // An answer larger than the whole budget is never held; its id still is.
+        // The newest answer is held even when it alone is over the budget; it pushes out the older ones.
         receipts.Add("huge", Reply(4, 400));
         Assert.True(receipts.TryFind("huge", out var huge, out var hugeReply));
         Assert.Equal(4, huge.Step);
+        Assert.Equal(4, hugeReply!.Step);
+        Assert.True(receipts.TryFind("c", out var c, out cReply));
+        Assert.Equal(3, c.Step);
+        Assert.Null(cReply);
+
+        // Once a later answer comes, the huge one is over the budget and goes; the newest stays.
+        receipts.Add("d", Reply(5, 40));
+        Assert.True(receipts.TryFind("huge", out _, out hugeReply));
         Assert.Null(hugeReply);
-        Assert.True(receipts.TryFind("c", out _, out cReply));
-        Assert.NotNull(cReply);
+        Assert.True(receipts.TryFind("d", out _, out var dReply));
+        Assert.Equal(5, dReply!.Step);
+    }
+
+    [Fact]
+    public void ABudgetOfZeroStillHoldsTheNewestAnswer()
+    {
+        var receipts = new TrainReceipts([], replayBytes: 0);
+        receipts.Add("a", Reply(1, 64));
+        Assert.True(receipts.TryFind("a", out _, out var aReply));
+        Assert.Equal(1, aReply!.Step);
+
+        receipts.Add("b", Reply(2, 64));
+        Assert.True(receipts.TryFind("a", out var a, out aReply));
+        Assert.Equal(1, a.Step);
+        Assert.Null(aReply);
+        Assert.True(receipts.TryFind("b", out _, out var bReply));
+        Assert.Equal(2, bReply!.Step);
+    }
+
+    [Fact]
+    public void AnIdForgottenWithTheOldestReceiptsCanBeUsedAgain()
+    {
+        var receipts = new TrainReceipts([], replayBytes: 1 << 20);
+        receipts.Add("reused", Reply(1, 8));
+        for (var i = 0; i < TrainReceipts.Capacity; i++)
+        {
+            receipts.Add($"id-{i}", Reply(i + 2, 8));
+        }
+
+        Assert.False(receipts.TryFind("reused", out _, out _));
+        receipts.Add("reused", Reply(2000, 8));
+        for (var i = 0; i < 10; i++)
+        {
+            receipts.Add($"more-{i}", Reply(2001 + i, 8));
+        }
+
+        // The old entry of the id does not take the new answer with it.
+        Assert.True(receipts.TryFind("reused", out var reused, out var reply));
+        Assert.Equal(2000, reused.Step);
+        Assert.Equal(2000, reply!.Step);
     }
 }

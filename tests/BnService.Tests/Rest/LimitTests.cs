@@ -7,7 +7,7 @@ using static BnService.Tests.Infrastructure.RestCalls;
 
 namespace BnService.Tests.Rest;
 
-/// <summary>A host with small limits: 1 KiB batches (4 KiB JSON bodies) and no replayable train answers.</summary>
+/// <summary>A host with small limits: 1 KiB batches (4 KiB JSON bodies) and a replay budget of 0 (only the newest train answer is held).</summary>
 public sealed class LimitedService : BnServiceFactory
 {
     public const long MaxBatchBytes = 1024;
@@ -91,13 +91,31 @@ public class LimitTests(LimitedService factory) : IClassFixture<LimitedService>
     }
 
     [Fact]
-    public async Task ARetryWhoseAnswerIsNoLongerHeldIs409AndNotAppliedAgain()
+    public async Task AnImmediateRetryGetsTheSameAnswerEvenOverTheReplayBudget()
     {
         var name = await LayerAsync();
         var body = new JsonObject { ["input"] = Tensor([2, 4], [1, 2, 3, 4, 5, 6, 7, 8]), ["request_id"] = "once" };
-        Assert.Equal(1, (long)(await ReadJsonAsync(await _client.PostAsync($"/v1/layers/{name}/train", Json(body))))["step"]!);
-        await AssertProblemAsync(await _client.PostAsync($"/v1/layers/{name}/train", Json(body)), HttpStatusCode.Conflict, "request_id");
+        var first = await ReadJsonAsync(await _client.PostAsync($"/v1/layers/{name}/train", Json(body)));
+        var retry = await ReadJsonAsync(await _client.PostAsync($"/v1/layers/{name}/train", Json(body)));
+        Assert.Equal(1, (long)first["step"]!);
+        Assert.Equal(first.ToJsonString(), retry.ToJsonString());
         Assert.Equal(1, (long)(await ReadJsonAsync(await _client.GetAsync($"/v1/layers/{name}")))["step"]!);
+    }
+
+    [Fact]
+    public async Task ARetryWhoseAnswerWasPushedOutIs409AndNotAppliedAgain()
+    {
+        var name = await LayerAsync();
+        var once = new JsonObject { ["input"] = Tensor([2, 4], [1, 2, 3, 4, 5, 6, 7, 8]), ["request_id"] = "once" };
+        var later = new JsonObject { ["input"] = Tensor([2, 4], [8, 7, 6, 5, 4, 3, 2, 1]), ["request_id"] = "later" };
+        Assert.Equal(1, (long)(await ReadJsonAsync(await _client.PostAsync($"/v1/layers/{name}/train", Json(once))))["step"]!);
+        Assert.Equal(2, (long)(await ReadJsonAsync(await _client.PostAsync($"/v1/layers/{name}/train", Json(later))))["step"]!);
+
+        // A budget of 0 holds only the newest answer ("later"): "once" is known but its answer is gone.
+        var problem = await AssertProblemAsync(await _client.PostAsync($"/v1/layers/{name}/train", Json(once)), HttpStatusCode.Conflict, "request_id");
+        Assert.Contains("step 1", (string?)problem["detail"], StringComparison.Ordinal);
+        Assert.Equal(2, (long)(await ReadJsonAsync(await _client.GetAsync($"/v1/layers/{name}")))["step"]!);
+        Assert.Equal(2, (long)(await ReadJsonAsync(await _client.PostAsync($"/v1/layers/{name}/train", Json(later))))["step"]!);
     }
 
     /// <summary>A body stream that does not tell its length, so the request is sent chunked.</summary>

@@ -2,17 +2,19 @@ namespace BnService.Layers.Grains;
 
 /// <summary>
 /// request_id idempotency for one layer. The ids of the last <see cref="Capacity"/> applied train calls are
-/// stored with the layer, so a retry is never applied twice. The full answers (outputs included) are kept in
-/// memory within a byte budget, newest first, so a retry normally gets the very same answer; a retry whose
-/// answer is no longer held (older than the budget, or the layer was reloaded) gets a 409 that says so.
+/// stored with the layer, so a retry of any of them is never applied twice. The full answers (outputs included)
+/// are kept in memory, newest first: the most recent answer always, however large, so an immediate retry gets
+/// the very same answer; older ones while all held answers fit the byte budget. A retry whose answer is no
+/// longer held (pushed out of the budget by later answers, or the layer was reloaded) gets a 409 that says so.
 /// </summary>
 internal sealed class TrainReceipts(List<TrainReceipt> stored, long replayBytes)
 {
     public const int Capacity = 1024;
 
-    private readonly Dictionary<string, TrainReply> _replies = new(StringComparer.Ordinal);
-    private readonly Queue<string> _replyOrder = new();
+    private readonly Dictionary<string, HeldReply> _replies = new(StringComparer.Ordinal);
+    private readonly Queue<(string RequestId, long Sequence)> _replyOrder = new();
     private long _replyBytes;
+    private long _added;
 
     public bool TryFind(string requestId, out TrainReceipt receipt, out TrainReply? reply)
     {
@@ -22,7 +24,7 @@ internal sealed class TrainReceipts(List<TrainReceipt> stored, long replayBytes)
             if (string.Equals(stored[i].RequestId, requestId, StringComparison.Ordinal))
             {
                 receipt = stored[i];
-                reply = _replies.GetValueOrDefault(requestId);
+                reply = _replies.GetValueOrDefault(requestId)?.Reply;
                 return true;
             }
         }
@@ -42,28 +44,38 @@ internal sealed class TrainReceipts(List<TrainReceipt> stored, long replayBytes)
             Forget(dropped.RequestId);
         }
 
-        var size = Size(reply);
-        if (size > replayBytes)
+        var held = new HeldReply(reply, Size(reply), ++_added);
+        _replies[requestId] = held;
+        _replyOrder.Enqueue((requestId, held.Sequence));
+        _replyBytes += held.Bytes;
+        // Oldest first, never the newest answer, even when it alone is over the budget.
+        while (_replyOrder.Peek().Sequence != held.Sequence && (_replyBytes > replayBytes || !IsHeld(_replyOrder.Peek())))
         {
-            return;
-        }
-
-        _replies[requestId] = reply;
-        _replyOrder.Enqueue(requestId);
-        _replyBytes += size;
-        while (_replyBytes > replayBytes && _replyOrder.TryDequeue(out var oldest))
-        {
-            Forget(oldest);
+            var (oldest, sequence) = _replyOrder.Dequeue();
+            if (IsHeld((oldest, sequence)))
+            {
+                Forget(oldest);
+            }
         }
     }
 
     private void Forget(string requestId)
     {
-        if (_replies.Remove(requestId, out var reply))
+        if (_replies.Remove(requestId, out var held))
         {
-            _replyBytes -= Size(reply);
+            _replyBytes -= held.Bytes;
         }
     }
 
+    /// <summary>
+    /// Whether a queued entry is still the held answer of its id: not when the id was dropped with the oldest
+    /// receipts, or sent again after that. Dropping such entries from the head keeps the queue within the last
+    /// <see cref="Capacity"/> calls.
+    /// </summary>
+    private bool IsHeld((string RequestId, long Sequence) entry) =>
+        _replies.TryGetValue(entry.RequestId, out var held) && held.Sequence == entry.Sequence;
+
     private static long Size(TrainReply reply) => reply.Output.Bytes.LongLength + 16L * reply.BatchMean.Length;
+
+    private sealed record HeldReply(TrainReply Reply, long Bytes, long Sequence);
 }
