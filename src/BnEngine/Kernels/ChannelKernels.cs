@@ -10,7 +10,7 @@ namespace BnEngine.Kernels;
 /// <remarks>
 /// Statistics are one pass over the data with a per-channel shift and double accumulation (<see cref="ShiftedSums"/>),
 /// never the unshifted E[x^2] - E[x]^2. Elementwise steps run in float32 SIMD with the double mean split into a
-/// float pair (<see cref="CentredAffineMap"/>), except the backward input gradient, whose terms cancel and which
+/// float and a shift that absorbs the rest (<see cref="CentredAffineMap"/>), except the backward input gradient, whose terms cancel and which
 /// is therefore evaluated in double (<see cref="BackwardInputKernel"/>). NHWC (Inner = 1) is vectorized across
 /// channels, NCHW along each channel's run. Calls on at least <see cref="KernelOptions.DefaultParallelThreshold"/> elements are split over
 /// every core; partial sums are merged in double in a fixed order, so results do not depend on scheduling.
@@ -89,12 +89,10 @@ internal static class ChannelKernels
         ReadOnlySpan<double> mean, ReadOnlySpan<double> scale, ReadOnlySpan<double> shift, KernelOptions options)
     {
         var channels = layout.Channels;
-        var p = ArrayPool<float>.Shared.Rent(4 * channels);
+        var p = ArrayPool<float>.Shared.Rent(3 * channels);
         try
         {
-            SplitMean(mean, channels, p);
-            Round(scale, p.AsSpan(2 * channels, channels));
-            Round(shift, p.AsSpan(3 * channels, channels));
+            CentredAffineParameters(mean, scale, shift, channels, p);
             Map<CentredAffineMap>(x, default, y, layout, p, options);
         }
         finally
@@ -284,22 +282,19 @@ internal static class ChannelKernels
         }
     }
 
-    /// <summary>p[0..C) = float(mean), p[C..2C) = float(mean - float(mean)).</summary>
-    private static void SplitMean(ReadOnlySpan<double> mean, int channels, float[] p)
+    /// <summary>
+    /// <see cref="CentredAffineMap"/>'s parameters: p[0..C) = hi = float(mean), p[C..2C) = float(scale),
+    /// p[2C..3C) = float(shift - (mean - hi)*scale), the part of the mean below float32 precision folded into the shift.
+    /// </summary>
+    private static void CentredAffineParameters(ReadOnlySpan<double> mean, ReadOnlySpan<double> scale, ReadOnlySpan<double> shift,
+        int channels, float[] p)
     {
         for (var c = 0; c < channels; c++)
         {
             var hi = (float)mean[c];
             p[c] = hi;
-            p[channels + c] = (float)(mean[c] - hi);
-        }
-    }
-
-    private static void Round(ReadOnlySpan<double> source, Span<float> destination)
-    {
-        for (var c = 0; c < destination.Length; c++)
-        {
-            destination[c] = (float)source[c];
+            p[channels + c] = (float)scale[c];
+            p[2 * channels + c] = (float)(shift[c] - (mean[c] - hi) * scale[c]);
         }
     }
 

@@ -34,20 +34,21 @@ internal readonly struct MultiplyAddMap : IChannelMap
 }
 
 /// <summary>
-/// y = ((x - hi) - lo)*a + b (p0 = hi, p1 = lo, p2 = a, p3 = b) where hi + lo is a double mean split into two
-/// floats: x - hi is exact for x near the mean, so the centred value keeps float32 precision even when
-/// |mean| is far above the standard deviation.
+/// y = (x - hi)*a + b (p0 = hi, p1 = a, p2 = b) where hi is a double mean rounded to float and b already holds the
+/// rest of the mean, b = shift - (mean - hi)*scale (in double, then rounded): x - hi is exact for x near the mean, so
+/// the centred value keeps float32 precision even when |mean| is far above the standard deviation, and three
+/// parameter streams are read instead of four.
 /// </summary>
 internal readonly struct CentredAffineMap : IChannelMap
 {
-    public static int ParameterCount => 4;
+    public static int ParameterCount => 3;
     public static bool ReadsGradient => false;
 
-    public static float Invoke(float x, float dy, float hi, float lo, float a, float b, float p4)
-        => MathF.FusedMultiplyAdd(x - hi - lo, a, b);
+    public static float Invoke(float x, float dy, float hi, float a, float b, float p3, float p4)
+        => MathF.FusedMultiplyAdd(x - hi, a, b);
 
-    public static Vector<float> Invoke(Vector<float> x, Vector<float> dy, Vector<float> hi, Vector<float> lo,
-        Vector<float> a, Vector<float> b, Vector<float> p4) => Vector.FusedMultiplyAdd(x - hi - lo, a, b);
+    public static Vector<float> Invoke(Vector<float> x, Vector<float> dy, Vector<float> hi, Vector<float> a,
+        Vector<float> b, Vector<float> p3, Vector<float> p4) => Vector.FusedMultiplyAdd(x - hi, a, b);
 }
 
 /// <summary>Runs an <see cref="IChannelMap"/> over a range of work units.</summary>

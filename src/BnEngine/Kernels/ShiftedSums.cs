@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -34,10 +35,11 @@ internal static class ShiftedSums
             if (vectorized)
             {
                 // Blocks of rows: each channel vector's double accumulators stay in registers over the block.
-                for (; o + BlockRows <= end; o += BlockRows)
+                for (; o + GradientBlockRows <= end; o += GradientBlockRows)
                 {
-                    var vectorEnd = BlockAcrossChannels(x, dy, hasDy, o, channels, rowWeights, rowsPerWeight, k, a, b, prefetchNext: o + 2 * BlockRows <= end);
-                    for (var r = o; r < o + BlockRows; r++)
+                    var vectorEnd = BlockAcrossChannels(x, dy, hasDy, o, channels, rowWeights, rowsPerWeight, k, a, b,
+                        prefetchNext: o + 2 * GradientBlockRows <= end);
+                    for (var r = o; r < o + GradientBlockRows; r++)
                     {
                         RowTail(x, dy, hasDy, r, channels, vectorEnd, Weight(rowWeights, rowsPerWeight, r), k, a, b);
                     }
@@ -77,76 +79,108 @@ internal static class ShiftedSums
         }
     }
 
-    /// <summary>Rows summed in float32 before a merge into double: few enough that the float sums keep ~1e-7.</summary>
-    private const int BlockRows = 8;
+    /// <summary>
+    /// Rows summed in float32 before a merge into double. The float sums are of shifted values d = x - k with k near
+    /// the data, so each block sum carries a relative error of a few float32 ulps at most; the blocks' errors are
+    /// independent and average out in the double total.
+    /// </summary>
+    private const int BlockRows = 32;
+
+    /// <summary>NHWC rows per block of the double sums with a gradient: the block's accumulators stay in registers.</summary>
+    private const int GradientBlockRows = 8;
 
     /// <summary>
-    /// NHWC moment sums (no gradient) for rows [from, to), in blocks of <see cref="BlockRows"/> rows: per vector of
-    /// channels, d = x - k in float32 (exact for x within a factor 2 of k, and k is close to the data), Σw·d and
-    /// Σw·d² accumulate in float32 registers over the block's rows, then are widened and added to the double
-    /// accumulators. The block reads its rows column by column, so the next block is prefetched explicitly.
+    /// NHWC moment sums (no gradient) for rows [from, to), in blocks of <see cref="BlockRows"/> rows streamed one
+    /// after another (sequential reads, which the hardware prefetchers follow): per channel, d = x - k in float32
+    /// (exact for x within a factor 2 of k, and k is close to the data), Σw·d and Σw·d² accumulate in float32
+    /// arrays that stay in L1 over the block, then are widened and added to the double accumulators.
     /// </summary>
     private static void FloatBlockMoments(ReadOnlySpan<float> x, int from, int to, int channels,
         ReadOnlySpan<float> rowWeights, int rowsPerWeight, ReadOnlySpan<double> k, Span<double> a, Span<double> b)
     {
-        var row = from;
-        for (; row + BlockRows <= to; row += BlockRows)
+        var width = Vector<float>.Count;
+        var vectorEnd = channels - channels % width;
+        var scratch = ArrayPool<float>.Shared.Rent(3 * vectorEnd);
+        try
         {
-            var vectorEnd = FloatBlockAcrossChannels(x, row, channels, rowWeights, rowsPerWeight, k, a, b, prefetchNext: row + 2 * BlockRows <= to);
-            for (var r = row; r < row + BlockRows; r++)
+            var kf = scratch.AsSpan(0, vectorEnd);
+            var s1 = scratch.AsSpan(vectorEnd, vectorEnd);
+            var s2 = scratch.AsSpan(2 * vectorEnd, vectorEnd);
+            for (var c = 0; c < vectorEnd; c++)
             {
-                RowTail(x, default, false, r, channels, vectorEnd, Weight(rowWeights, rowsPerWeight, r), k, a, b);
+                kf[c] = (float)k[c];
+            }
+
+            var row = from;
+            for (; row + BlockRows <= to; row += BlockRows)
+            {
+                s1.Clear();
+                s2.Clear();
+                for (var r = row; r < row + BlockRows; r++)
+                {
+                    var w = Weight(rowWeights, rowsPerWeight, r);
+                    StreamRow(x.Slice(r * channels, vectorEnd), kf, (float)w, rowWeights.IsEmpty, s1, s2);
+                    RowTail(x, default, false, r, channels, vectorEnd, w, k, a, b);
+                }
+
+                MergeBlock(x, row, channels, rowWeights, rowsPerWeight, k, s1, s2, a, b);
+            }
+
+            for (; row < to; row++)
+            {
+                var w = Weight(rowWeights, rowsPerWeight, row);
+                var c = AcrossChannels(x.Slice(row * channels, channels), default, false, w, k, a, b);
+                RowTail(x, default, false, row, channels, c, w, k, a, b);
             }
         }
-
-        for (; row < to; row++)
+        finally
         {
-            var w = Weight(rowWeights, rowsPerWeight, row);
-            var c = AcrossChannels(x.Slice(row * channels, channels), default, false, w, k, a, b);
-            RowTail(x, default, false, row, channels, c, w, k, a, b);
+            ArrayPool<float>.Shared.Return(scratch);
         }
     }
 
-    private static int FloatBlockAcrossChannels(ReadOnlySpan<float> x, int row, int channels,
-        ReadOnlySpan<float> rowWeights, int rowsPerWeight, ReadOnlySpan<double> k, Span<double> a, Span<double> b, bool prefetchNext)
+    /// <summary>s1 += w·(x - k), s2 += w·(x - k)² over one row's whole vectors of channels, in float32.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StreamRow(ReadOnlySpan<float> row, ReadOnlySpan<float> kf, float w, bool unweighted, Span<float> s1, Span<float> s2)
+    {
+        var width = Vector<float>.Count;
+        ref var px = ref MemoryMarshal.GetReference(row);
+        ref var pk = ref MemoryMarshal.GetReference(kf);
+        ref var p1 = ref MemoryMarshal.GetReference(s1);
+        ref var p2 = ref MemoryMarshal.GetReference(s2);
+        var wv = new Vector<float>(w);
+        for (nuint c = 0; c < (nuint)row.Length; c += (nuint)width)
+        {
+            var d = Vector.LoadUnsafe(ref px, c) - Vector.LoadUnsafe(ref pk, c);
+            var wd = unweighted ? d : d * wv;
+            (Vector.LoadUnsafe(ref p1, c) + wd).StoreUnsafe(ref p1, c);
+            Vector.FusedMultiplyAdd(wd, d, Vector.LoadUnsafe(ref p2, c)).StoreUnsafe(ref p2, c);
+        }
+    }
+
+    /// <summary>
+    /// Adds one block's float sums to the double accumulators. Where a vector of sums is not finite (finite values
+    /// far apart, |x - k| beyond ~1e19, overflow float32 squares; NaN or infinities poison the sums), its columns
+    /// are redone over the block's rows in double, which neither overflows nor hides a NaN.
+    /// </summary>
+    private static void MergeBlock(ReadOnlySpan<float> x, int row, int channels, ReadOnlySpan<float> rowWeights, int rowsPerWeight,
+        ReadOnlySpan<double> k, ReadOnlySpan<float> s1, ReadOnlySpan<float> s2, Span<double> a, Span<double> b)
     {
         var width = Vector<float>.Count;
         var half = Vector<double>.Count;
-        var weighted = !rowWeights.IsEmpty;
-        ref var px = ref MemoryMarshal.GetReference(x);
-        ref var pk = ref MemoryMarshal.GetReference(k);
+        ref var p1 = ref MemoryMarshal.GetReference(s1);
+        ref var p2 = ref MemoryMarshal.GetReference(s2);
         ref var pa = ref MemoryMarshal.GetReference(a);
         ref var pb = ref MemoryMarshal.GetReference(b);
-        Span<float> weights = stackalloc float[BlockRows];
-        for (var r = 0; r < BlockRows; r++)
-        {
-            weights[r] = (float)Weight(rowWeights, rowsPerWeight, row + r);
-        }
-
-        var stride = (nuint)channels;
-        var blockStart = (nuint)row * stride;
-        var prefetch = new BlockPrefetch(ref px, blockStart + (nuint)BlockRows * stride, BlockRows, channels, prefetchNext);
-        var c = 0;
-        for (; c <= channels - width; c += width)
+        var infinity = new Vector<float>(float.PositiveInfinity);
+        for (var c = 0; c < s1.Length; c += width)
         {
             var lo = (nuint)c;
             var hi = (nuint)(c + half);
-            var kf = Vector.Narrow(Vector.LoadUnsafe(ref pk, lo), Vector.LoadUnsafe(ref pk, hi));
-            var at = blockStart + lo;
-            Vector<float> s1 = default, s2 = default;
-            for (var r = 0; r < BlockRows; r++, at += stride)
+            var v1 = Vector.LoadUnsafe(ref p1, lo);
+            var v2 = Vector.LoadUnsafe(ref p2, lo);
+            if (!Vector.LessThanAll(Vector.Abs(v1) + v2, infinity))
             {
-                var d = Vector.LoadUnsafe(ref px, at) - kf;
-                var wd = weighted ? d * weights[r] : d;
-                s1 += wd;
-                s2 = Vector.FusedMultiplyAdd(wd, d, s2);
-            }
-
-            prefetch.Advance(c + width);
-            if (!Vector.LessThanAll(Vector.Abs(s1) + s2, new Vector<float>(float.PositiveInfinity)))
-            {
-                // Finite values far apart (|x - k| beyond ~1e19) overflow float32 squares, and NaN or infinities
-                // poison the sums: redo these columns in double, which neither overflows nor hides a NaN.
                 for (var r = row; r < row + BlockRows; r++)
                 {
                     RowRange(x, default, false, r, channels, c, c + width, Weight(rowWeights, rowsPerWeight, r), k, a, b);
@@ -154,13 +188,12 @@ internal static class ShiftedSums
 
                 continue;
             }
-            (Vector.LoadUnsafe(ref pa, lo) + Vector.WidenLower(s1)).StoreUnsafe(ref pa, lo);
-            (Vector.LoadUnsafe(ref pa, hi) + Vector.WidenUpper(s1)).StoreUnsafe(ref pa, hi);
-            (Vector.LoadUnsafe(ref pb, lo) + Vector.WidenLower(s2)).StoreUnsafe(ref pb, lo);
-            (Vector.LoadUnsafe(ref pb, hi) + Vector.WidenUpper(s2)).StoreUnsafe(ref pb, hi);
-        }
 
-        return c;
+            (Vector.LoadUnsafe(ref pa, lo) + Vector.WidenLower(v1)).StoreUnsafe(ref pa, lo);
+            (Vector.LoadUnsafe(ref pa, hi) + Vector.WidenUpper(v1)).StoreUnsafe(ref pa, hi);
+            (Vector.LoadUnsafe(ref pb, lo) + Vector.WidenLower(v2)).StoreUnsafe(ref pb, lo);
+            (Vector.LoadUnsafe(ref pb, hi) + Vector.WidenUpper(v2)).StoreUnsafe(ref pb, hi);
+        }
     }
 
     private static double Weight(ReadOnlySpan<float> rowWeights, int rowsPerWeight, int row)
@@ -185,7 +218,7 @@ internal static class ShiftedSums
         }
     }
 
-    /// <summary><see cref="BlockRows"/> NHWC rows from <paramref name="row"/>, whole vectors of channels; returns the first channel left.</summary>
+    /// <summary><see cref="GradientBlockRows"/> NHWC rows from <paramref name="row"/>, whole vectors of channels; returns the first channel left.</summary>
     private static int BlockAcrossChannels(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, bool hasDy, int row, int channels,
         ReadOnlySpan<float> rowWeights, int rowsPerWeight, ReadOnlySpan<double> k, Span<double> a, Span<double> b, bool prefetchNext)
     {
@@ -197,17 +230,17 @@ internal static class ShiftedSums
         ref var pk = ref MemoryMarshal.GetReference(k);
         ref var pa = ref MemoryMarshal.GetReference(a);
         ref var pb = ref MemoryMarshal.GetReference(b);
-        Span<double> weights = stackalloc double[BlockRows];
-        for (var r = 0; r < BlockRows; r++)
+        Span<double> weights = stackalloc double[GradientBlockRows];
+        for (var r = 0; r < GradientBlockRows; r++)
         {
             weights[r] = Weight(rowWeights, rowsPerWeight, row + r);
         }
 
         var stride = (nuint)channels;
         var blockStart = (nuint)row * stride;
-        var nextBlock = blockStart + (nuint)BlockRows * stride;
-        var prefetchX = new BlockPrefetch(ref px, nextBlock, BlockRows, channels, prefetchNext);
-        var prefetchDy = new BlockPrefetch(ref pdy, nextBlock, BlockRows, channels, prefetchNext && hasDy);
+        var nextBlock = blockStart + (nuint)GradientBlockRows * stride;
+        var prefetchX = new BlockPrefetch(ref px, nextBlock, GradientBlockRows, channels, prefetchNext);
+        var prefetchDy = new BlockPrefetch(ref pdy, nextBlock, GradientBlockRows, channels, prefetchNext && hasDy);
         var c = 0;
         for (; c <= channels - width; c += width)
         {
@@ -220,7 +253,7 @@ internal static class ShiftedSums
             var b0 = Vector.LoadUnsafe(ref pb, lo);
             var b1 = Vector.LoadUnsafe(ref pb, hi);
             var at = blockStart + lo;
-            for (var r = 0; r < BlockRows; r++, at += stride)
+            for (var r = 0; r < GradientBlockRows; r++, at += stride)
             {
                 AddRow(ref px, ref pdy, hasDy, at, weighted, new Vector<double>(weights[r]), k0, k1, ref a0, ref a1, ref b0, ref b1);
             }

@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using BnEngine.Kernels;
+
+namespace BnEngine.Benchmarks;
+
+/// <summary>
+/// A quick, noise-tolerant look at where time goes (not part of the table): each round times a copy and then each
+/// step once, back to back in the same process, and reports the median over rounds of step time / copy time, so
+/// a busy machine slows both alike. <c>dotnet BnEngine.Benchmarks.dll --diag [rounds]</c>.
+/// </summary>
+internal static class Diagnostic
+{
+    public static void Run(int rounds, TextWriter output)
+    {
+        foreach (var layout in new[] { Layout.Nchw, Layout.Nhwc })
+        {
+            var dims = BenchData.Shape(layout);
+            var shape = TensorShape.Create(dims, "input");
+            var count = shape.ElementCount;
+            var x = BenchData.Random(count, 1, mean: 3, spread: 2);
+            var dy = BenchData.Random(count, 2);
+            var y = GC.AllocateArray<float>(count, pinned: true);
+            var dx = GC.AllocateArray<float>(count, pinned: true);
+            var view = ChannelLayout.Of(shape, layout == Layout.Nchw ? DataFormat.Nchw : DataFormat.Nhwc);
+            var layer = new BatchNormLayer(BenchData.Config(layout));
+            layer.Train(shape, x, y);
+            var c = BenchData.Channels;
+            var (mean, variance, scale, shift) = (new double[c], new double[c], new double[c], new double[c]);
+            ChannelKernels.Moments(x, view, mean, variance);
+            for (var i = 0; i < c; i++)
+            {
+                scale[i] = 1 / Math.Sqrt(variance[i] + 1e-3);
+                shift[i] = 0.5;
+            }
+
+            var steps = new (string Name, Action Step)[]
+            {
+                ("moments", () => ChannelKernels.Moments(x, view, mean, variance)),
+                ("affine", () => ChannelKernels.Affine(x, y, view, mean, scale, shift)),
+                ("finite_scan", () => FiniteScan.FirstNonFinite(x)),
+                ("train", () => layer.Train(shape, x, y)),
+                ("infer", () => layer.Infer(shape, x, y)),
+                ("backward", () => layer.Backward(shape, x, dy, dx, isTraining: true, learningRate: null)),
+            };
+            var ratios = steps.Select(_ => new List<double>()).ToArray();
+            var copies = new List<double>();
+            for (var round = 0; round < rounds; round++)
+            {
+                for (var s = 0; s < steps.Length; s++)
+                {
+                    var copy = Time(() => x.AsSpan().CopyTo(y));
+                    copies.Add(copy);
+                    ratios[s].Add(Time(steps[s].Step) / copy);
+                }
+            }
+
+            output.WriteLine($"{layout}: copy median {Median(copies) * 1e3:F2} ms over {rounds} rounds");
+            for (var s = 0; s < steps.Length; s++)
+            {
+                output.WriteLine($"  {steps[s].Name,-12} {Median(ratios[s]):F2}x copy");
+            }
+        }
+    }
+
+    private static double Time(Action step)
+    {
+        var start = Stopwatch.GetTimestamp();
+        step();
+        return Stopwatch.GetElapsedTime(start).TotalSeconds;
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted[sorted.Length / 2];
+    }
+}
