@@ -33,8 +33,29 @@ internal static class Diagnostic
                 shift[i] = 0.5;
             }
 
+            var single = KernelOptions.Default with { Workers = 1 };
+            var small = ChannelLayout.Of(TensorShape.Create(layout == Layout.Nchw ? new[] { 1, c, 16, 16 } : new[] { 256, c }, "input"),
+                layout == Layout.Nchw ? DataFormat.Nchw : DataFormat.Nhwc);
+            var cached = x.AsSpan(0, c * 256).ToArray();
             var steps = new (string Name, Action Step)[]
             {
+                ("read_sum", () => System.Numerics.Tensors.TensorPrimitives.Sum(x)),
+                ("moments_1t", () => ChannelKernels.Moments(x, view, mean, variance, single)),
+                ("affine_1t", () => ChannelKernels.Affine(x, y, view, mean, scale, shift, single)),
+                ("moments_l2x256", () =>
+                {
+                    for (var i = 0; i < 256; i++)
+                    {
+                        ChannelKernels.Moments(cached, small, mean, variance, single);
+                    }
+                }),
+                ("affine_l2x256", () =>
+                {
+                    for (var i = 0; i < 256; i++)
+                    {
+                        ChannelKernels.Affine(cached, y, small, mean, scale, shift, single);
+                    }
+                }),
                 ("moments", () => ChannelKernels.Moments(x, view, mean, variance)),
                 ("affine", () => ChannelKernels.Affine(x, y, view, mean, scale, shift)),
                 ("finite_scan", () => FiniteScan.FirstNonFinite(x)),
@@ -54,6 +75,7 @@ internal static class Diagnostic
                 }
             }
 
+            output.WriteLine($"Vector<float>.Count {System.Numerics.Vector<float>.Count}, workers {KernelOptions.Default.Workers}");
             output.WriteLine($"{layout}: copy median {Median(copies) * 1e3:F2} ms over {rounds} rounds");
             for (var s = 0; s < steps.Length; s++)
             {

@@ -84,7 +84,7 @@ internal static class ShiftedSums
     /// the data, so each block sum carries a relative error of a few float32 ulps at most; the blocks' errors are
     /// independent and average out in the double total.
     /// </summary>
-    private const int BlockRows = 32;
+    private const int BlockRows = 8;
 
     /// <summary>NHWC rows per block of the double sums with a gradient: the block's accumulators stay in registers.</summary>
     private const int GradientBlockRows = 8;

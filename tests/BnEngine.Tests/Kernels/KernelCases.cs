@@ -17,12 +17,12 @@ internal static class KernelCases
         yield return new KernelOptions(KernelPath.Vector, 1, 3);
     }
 
-    /// <summary>NHWC with 0..67 channels (vector across channels: two blocks of rows, one prefetching the next, plus single rows) and NCHW with inner runs of 0..67 (vector along runs).</summary>
+    /// <summary>NHWC with 67 rows of 0..67 channels (vector across channels: two blocks of rows for every block size, one prefetching the next, plus single rows) and NCHW with inner runs of 0..67 (vector along runs).</summary>
     public static IEnumerable<ChannelLayout> Layouts(bool nonEmpty)
     {
         for (var n = nonEmpty ? 1 : 0; n <= 67; n++)
         {
-            yield return new ChannelLayout(19, n, 1);
+            yield return new ChannelLayout(67, n, 1);
             yield return new ChannelLayout(2, 3, n);
         }
 
