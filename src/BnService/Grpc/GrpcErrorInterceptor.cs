@@ -97,6 +97,7 @@ public sealed class GrpcErrorInterceptor : Interceptor
         ServiceErrorKind.AlreadyExists => StatusCode.AlreadyExists,
         ServiceErrorKind.ConfigMismatch => StatusCode.FailedPrecondition,
         ServiceErrorKind.TooLarge => StatusCode.ResourceExhausted,
+        ServiceErrorKind.Unavailable => StatusCode.Unavailable,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 

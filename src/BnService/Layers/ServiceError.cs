@@ -16,6 +16,8 @@ public enum ServiceErrorKind
     TooLarge,
     /// <summary>415 / INVALID_ARGUMENT.</summary>
     UnsupportedMediaType,
+    /// <summary>503 / UNAVAILABLE: a cluster node went away and the one retry failed too; nothing the client did, try again.</summary>
+    Unavailable,
 }
 
 /// <summary>An error a client caused; carries the field it is about, when there is one. Changes nothing.</summary>

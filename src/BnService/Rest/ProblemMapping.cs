@@ -21,6 +21,7 @@ public static class ProblemMapping
         ServiceErrorKind.ConfigMismatch => (StatusCodes.Status409Conflict, "Configuration mismatch"),
         ServiceErrorKind.TooLarge => (StatusCodes.Status413PayloadTooLarge, "Request too large"),
         ServiceErrorKind.UnsupportedMediaType => (StatusCodes.Status415UnsupportedMediaType, "Unsupported media type"),
+        ServiceErrorKind.Unavailable => (StatusCodes.Status503ServiceUnavailable, "Service unavailable"),
         _ => (StatusCodes.Status500InternalServerError, "Internal error"),
     };
 
