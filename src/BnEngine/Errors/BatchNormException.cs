@@ -18,3 +18,9 @@ public sealed class InvalidOptionException(string field, string message) : Batch
 
 /// <summary>An input holds NaN or an infinity.</summary>
 public sealed class NonFiniteInputException(string field, string message) : BatchNormException(field, message);
+
+/// <summary>
+/// Every input is finite but a result of the call (output, gradient, loss or a new parameter) would be NaN or
+/// outside float32's range: the input is too large for the layer's parameters, or the parameters for the input.
+/// </summary>
+public sealed class NonFiniteResultException(string field, string message) : BatchNormException(field, message);
