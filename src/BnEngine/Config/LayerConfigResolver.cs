@@ -38,9 +38,10 @@ internal static class LayerConfigResolver
         }
 
         var epsilon = spec.Epsilon ?? defaults.Epsilon;
-        if (!double.IsFinite(epsilon) || epsilon <= 0)
+        if (!(epsilon is >= Float32Range.MinEpsilon and <= Float32Range.MaxMagnitude))
         {
-            throw new InvalidOptionException("epsilon", $"epsilon must be a finite number greater than 0, got {epsilon}");
+            throw new InvalidOptionException("epsilon",
+                $"epsilon must be a number from {Float32Range.MinEpsilon:R} (float32's smallest normal value) to {Float32Range.MaxMagnitude:R}, got {epsilon}");
         }
 
         var renormDecay = spec.RenormDecay ?? ConventionDefaults.RenormDecay;
@@ -118,9 +119,9 @@ internal static class LayerConfigResolver
 
     private static void CheckInitialValue(double v, string field, bool nonNegative)
     {
-        if (!double.IsFinite(v))
+        if (!Float32Range.Contains(v))
         {
-            throw new InvalidOptionException(field, $"{field} must hold finite numbers, got {v}");
+            throw new InvalidOptionException(field, $"{field} must hold finite numbers within float32's range (magnitude at most {Float32Range.MaxMagnitude:R}), got {v}");
         }
 
         if (nonNegative && v < 0)
@@ -182,11 +183,12 @@ internal static class LayerConfigResolver
         return clipping;
     }
 
+    /// <summary>Regularizer coefficients and clipping bounds: 0 up to float32's largest value.</summary>
     private static void NonNegative(double value, string field)
     {
-        if (!double.IsFinite(value) || value < 0)
+        if (!(value is >= 0 and <= Float32Range.MaxMagnitude))
         {
-            throw new InvalidOptionException(field, $"{field} must be a finite number of at least 0, got {value}");
+            throw new InvalidOptionException(field, $"{field} must be a number from 0 to {Float32Range.MaxMagnitude:R}, got {value}");
         }
     }
 

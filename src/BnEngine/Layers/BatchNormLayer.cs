@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Numerics.Tensors;
-using BnEngine.Activations;
 using BnEngine.Kernels;
 
 namespace BnEngine;
@@ -72,6 +71,7 @@ public sealed class BatchNormLayer
         }
 
         LayerInputs.FiniteUnless(LayerInputs.AllFinite(mean), input, "input");
+        LayerResults.PerChannel(variance, "batch_variance", "input");
 
         // Per-channel temporaries live on the stack (or in the pool for many channels); only what a deferred
         // update keeps is allocated.
@@ -85,10 +85,11 @@ public sealed class BatchNormLayer
             var scale = scratch.Slice(2 * c, c);
             StddevOf(variance, stddev);
             var shift = TrainingAffine(mean, stddev, scale, scratch.Slice(3 * c, c));
-            ChannelKernels.Affine(input, output, layout, mean, scale, shift);
-            ActivationFunctions.Apply(Config.Activation, output);
+            Forward(input, output, layout, mean, scale, shift, scanInput: false);
 
             VarianceBias.ForMovingVariance(variance, layout.PerChannel, VarianceBias.IsUnbiased(Config, shape.Rank, weighted), forMoving);
+            LayerResults.PerChannel(forMoving, "the variance for moving_variance", "input");
+            LayerResults.PerChannel(stddev, "the batch stddev", "input");
             if (deferred)
             {
                 // The returned mean belongs to the caller: the queue keeps its own copy.
@@ -96,7 +97,11 @@ public sealed class BatchNormLayer
             }
             else
             {
-                MovingStatistics.Apply(Config, _state, mean, forMoving, stddev);
+                // The update goes to a copy that replaces the state only once every value in it is finite.
+                var next = LayerStates.Copy(_state);
+                MovingStatistics.Apply(Config, next, mean, forMoving, stddev);
+                LayerResults.MovingStatistics(next, "input");
+                _state = next;
             }
         }
         finally
@@ -120,16 +125,14 @@ public sealed class BatchNormLayer
         LayerInputs.Destination(shape, output.Length, nameof(output));
 
         var c = Config.Channels;
+        var state = _state;
         double[]? rented = null;
         var scale = c <= StackScratchLimit ? stackalloc double[c] : (rented = ArrayPool<double>.Shared.Rent(c)).AsSpan(0, c);
         try
         {
-            StddevOf(_state.MovingVariance, scale);
-            TensorPrimitives.Divide(_state.Gamma, scale, scale);
-            if (!FiniteCheckedAffine.TryRun(input, output, layout, _state.MovingMean, scale, _state.Beta))
-            {
-                LayerInputs.FiniteUnless(false, input, "input");
-            }
+            StddevOf(state.MovingVariance, scale);
+            TensorPrimitives.Divide(state.Gamma, scale, scale);
+            Forward(input, output, layout, state.MovingMean, scale, state.Beta, scanInput: true);
         }
         finally
         {
@@ -138,8 +141,24 @@ public sealed class BatchNormLayer
                 ArrayPool<double>.Shared.Return(rented);
             }
         }
+    }
 
-        ActivationFunctions.Apply(Config.Activation, output);
+    /// <summary>
+    /// output = activation((input - mean) * scale + shift), checked: a non-finite input (with <paramref name="scanInput"/>)
+    /// or output throws. The checks run on each block while it is in the cache (<see cref="FiniteCheckedAffine"/>).
+    /// </summary>
+    private void Forward(ReadOnlySpan<float> input, Span<float> output, ChannelLayout layout,
+        ReadOnlySpan<double> mean, ReadOnlySpan<double> scale, ReadOnlySpan<double> shift, bool scanInput)
+    {
+        var outcome = FiniteCheckedAffine.Run(input, output, layout, mean, scale, shift, Config.Activation, scanInput, out var index);
+        if (outcome == FiniteCheckedAffine.Outcome.Finite)
+        {
+            return;
+        }
+
+        // A bad input is the better message; the output check may have stopped the scan before reaching it.
+        LayerInputs.FiniteUnless(!scanInput, input, "input");
+        throw LayerResults.TensorOverflow("the output", index, output[(int)index], "input");
     }
 
     /// <summary>
@@ -195,16 +214,21 @@ public sealed class BatchNormLayer
 
         var (gradGamma, gradBeta) = GradientPass.Run(Config.Activation, layout, input, gradOutput, gradInput,
             _state.Gamma, _state.Beta, mean, stddev, r, d, batchStatistics: isTraining, backwardSums);
+        LayerResults.Tensor(gradInput, "grad_input", "grad_output");
+        LayerResults.PerChannel(gradGamma, "grad_gamma", "grad_output");
+        LayerResults.PerChannel(gradBeta, "grad_beta", "grad_output");
         var loss = 0.0;
         if (Config.Scale)
         {
-            loss += Regularization.AddTo(Config.ParamRegularizers.Gamma, _state.Gamma, gradGamma);
+            loss += Regularized(Config.ParamRegularizers.Gamma, _state.Gamma, gradGamma, "gamma");
         }
 
         if (Config.Center)
         {
-            loss += Regularization.AddTo(Config.ParamRegularizers.Beta, _state.Beta, gradBeta);
+            loss += Regularized(Config.ParamRegularizers.Beta, _state.Beta, gradBeta, "beta");
         }
+
+        LayerResults.Scalar(loss, "regularization_loss", "param_regularizers");
 
         if (learningRate is { } lr && Config.Trainable)
         {
@@ -214,7 +238,8 @@ public sealed class BatchNormLayer
         return new BackwardResult(gradGamma, gradBeta, loss);
     }
 
-    /// <summary>Applies the deferred updates in arrival order.</summary>
+    /// <summary>Applies the deferred updates in arrival order (to a copy that replaces the state once it is checked).</summary>
+    /// <exception cref="NonFiniteResultException">A moving statistic would not be finite; nothing changed.</exception>
     public void Commit()
     {
         if (_state.Pending.Count == 0)
@@ -222,13 +247,15 @@ public sealed class BatchNormLayer
             return;
         }
 
+        var next = LayerStates.Copy(_state, withPending: false);
         foreach (var update in _state.Pending)
         {
-            MovingStatistics.Apply(Config, _state, update.Mean, update.Variance, update.Stddev);
+            MovingStatistics.Apply(Config, next, update.Mean, update.Variance, update.Stddev);
         }
 
-        _state.Pending.Clear();
-        _state.Version++;
+        LayerResults.MovingStatistics(next, "commit");
+        next.Version++;
+        _state = next;
     }
 
     /// <summary>Back to the initializers, step 0, no pending updates.</summary>
@@ -273,19 +300,31 @@ public sealed class BatchNormLayer
         _state.Version++;
     }
 
+    /// <summary>The parameters after one step; they must stay within float32's range, as their initializers do.</summary>
     private static double[] Step(double[] weights, double[] gradient, double learningRate)
     {
         var result = new double[weights.Length];
         for (var i = 0; i < result.Length; i++)
         {
             result[i] = weights[i] - learningRate * gradient[i];
-            if (!double.IsFinite(result[i]))
+            if (!Float32Range.Contains(result[i]))
             {
-                throw new InvalidOptionException("apply.learning_rate", "this step would make gamma or beta overflow; use a smaller learning_rate");
+                throw new InvalidOptionException("apply.learning_rate",
+                    $"this step would take gamma or beta outside float32's range (magnitude at most {Float32Range.MaxMagnitude:R}); use a smaller learning_rate");
             }
         }
 
         return result;
+    }
+
+    /// <summary>Adds a regularizer's gradient and returns its loss; both must be finite.</summary>
+    private static double Regularized(L1L2? regularizer, double[] weights, double[] gradient, string parameter)
+    {
+        var field = "param_regularizers." + parameter;
+        var loss = Regularization.AddTo(regularizer, weights, gradient);
+        LayerResults.Scalar(loss, $"the regularization loss of {parameter}", field);
+        LayerResults.PerChannel(gradient, "grad_" + parameter, field);
+        return loss;
     }
 
     private double[] Stddev(ReadOnlySpan<double> variance)

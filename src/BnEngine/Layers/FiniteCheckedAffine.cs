@@ -1,12 +1,14 @@
+using BnEngine.Activations;
 using BnEngine.Kernels;
 
 namespace BnEngine;
 
 /// <summary>
-/// Inference's affine step <c>(x - mean) * scale + shift</c> with the input's finite check fused block by block:
-/// each block of the input is scanned and then transformed while it is still in the core's cache, so a large
-/// tensor is read from memory once instead of twice. Blocks are valid [Outer, Channels, Inner] views (whole rows,
-/// a row's range of channels, or a piece of one channel's run) handed to <see cref="ChannelKernels.Affine(ReadOnlySpan{float}, Span{float}, ChannelLayout, ReadOnlySpan{double}, ReadOnlySpan{double}, ReadOnlySpan{double}, KernelOptions)"/>
+/// The layer's forward map <c>activation((x - mean) * scale + shift)</c> with its finite checks fused block by block:
+/// each block of the input is (optionally) scanned, transformed, activated and its output scanned while it is
+/// still in the core's cache, so a large tensor is read from memory once and the checks cost no extra pass.
+/// Blocks are valid [Outer, Channels, Inner] views (whole rows, a row's range of channels, or a piece of one
+/// channel's run) handed to <see cref="ChannelKernels.Affine(ReadOnlySpan{float}, Span{float}, ChannelLayout, ReadOnlySpan{double}, ReadOnlySpan{double}, ReadOnlySpan{double}, KernelOptions)"/>
 /// on one thread each; workers take contiguous ranges of blocks.
 /// </summary>
 internal static class FiniteCheckedAffine
@@ -14,28 +16,48 @@ internal static class FiniteCheckedAffine
     /// <summary>About 256 KB of input per block: it stays in a core's L2 cache between the scan and the affine step.</summary>
     public const int BlockElements = 64 * 1024;
 
-    /// <summary>Returns false, with <paramref name="y"/> partly written, if <paramref name="x"/> holds NaN or an infinity.</summary>
-    public static unsafe bool TryRun(ReadOnlySpan<float> x, Span<float> y, ChannelLayout layout,
-        ReadOnlySpan<double> mean, ReadOnlySpan<double> scale, ReadOnlySpan<double> shift)
+    /// <summary>What a run found.</summary>
+    public enum Outcome
+    {
+        /// <summary>Input and output are finite; the output is complete.</summary>
+        Finite,
+        /// <summary>The input holds NaN or an infinity (only with an input scan); the output is partly written.</summary>
+        NonFiniteInput,
+        /// <summary>The output holds NaN or an infinity at <c>index</c>: float32 overflowed; the output is partly written.</summary>
+        NonFiniteOutput,
+    }
+
+    /// <summary>
+    /// Writes the forward map of <paramref name="x"/> to <paramref name="y"/>. With <paramref name="scanInput"/> the
+    /// input is checked first (block by block); the output is always checked. <paramref name="index"/> is the index
+    /// of one non-finite output value (-1 otherwise).
+    /// </summary>
+    public static unsafe Outcome Run(ReadOnlySpan<float> x, Span<float> y, ChannelLayout layout,
+        ReadOnlySpan<double> mean, ReadOnlySpan<double> scale, ReadOnlySpan<double> shift, Activation activation, bool scanInput,
+        out long index)
     {
         var options = KernelOptions.Default;
-        if (x.Length < options.ParallelThreshold || options.Workers <= 1 || x.Length <= 2 * BlockElements)
+        index = -1;
+        if (x.Length <= 2 * BlockElements)
         {
-            // Small enough to stay in the cache between the two passes.
-            if (FiniteScan.FirstNonFinite(x) >= 0)
+            // Small enough to stay in the cache between the passes.
+            if (scanInput && FiniteScan.FirstNonFinite(x) >= 0)
             {
-                return false;
+                return Outcome.NonFiniteInput;
             }
 
             ChannelKernels.Affine(x, y, layout, mean, scale, shift, options);
-            return true;
+            ActivationFunctions.Apply(activation, y);
+            index = FiniteScan.FirstNonFinite(y);
+            return index >= 0 ? Outcome.NonFiniteOutput : Outcome.Finite;
         }
 
         var blocks = new BlockSplit(layout);
-        var workers = (int)Math.Min(options.Workers, blocks.Count);
+        var workers = x.Length < options.ParallelThreshold ? 1 : (int)Math.Clamp(blocks.Count, 1, Math.Max(1, options.Workers));
         var single = options with { Workers = 1 };
         var channels = layout.Channels;
-        var allFinite = true;
+        var nonFiniteInput = false;
+        var badOutput = -1L;
         fixed (float* px = x, py = y)
         fixed (double* pm = mean, ps = scale, pb = shift)
         {
@@ -53,20 +75,35 @@ internal static class FiniteCheckedAffine
                     var (offset, view, first) = blocks[i];
                     var length = view.Outer * view.Channels * view.Inner;
                     var block = input.Slice(offset, length);
-                    if (FiniteScan.FirstNonFinite(block) >= 0)
+                    if (scanInput && FiniteScan.FirstNonFinite(block) >= 0)
                     {
-                        allFinite = false;
+                        nonFiniteInput = true;
                         loop.Stop();
                         return;
                     }
 
-                    ChannelKernels.Affine(block, output.Slice(offset, length), view,
+                    var result = output.Slice(offset, length);
+                    ChannelKernels.Affine(block, result, view,
                         m.Slice(first, view.Channels), s.Slice(first, view.Channels), b.Slice(first, view.Channels), single);
+                    ActivationFunctions.Apply(activation, result);
+                    var bad = FiniteScan.FirstNonFinite(result);
+                    if (bad >= 0)
+                    {
+                        Interlocked.CompareExchange(ref badOutput, offset + bad, -1);
+                        loop.Stop();
+                        return;
+                    }
                 }
             });
         }
 
-        return allFinite;
+        if (nonFiniteInput)
+        {
+            return Outcome.NonFiniteInput;
+        }
+
+        index = badOutput;
+        return index >= 0 ? Outcome.NonFiniteOutput : Outcome.Finite;
     }
 
     /// <summary>The blocks of one [Outer, Channels, Inner] view: (offset, the block's own view, its first channel).</summary>

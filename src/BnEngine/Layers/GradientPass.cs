@@ -17,6 +17,7 @@ internal static class GradientPass
     /// <paramref name="batchStatistics"/> they are the input's own batch statistics, so dx also flows through them.
     /// </summary>
     /// <exception cref="NonFiniteInputException">input or grad_output holds NaN or an infinity.</exception>
+    /// <exception cref="NonFiniteResultException">Finite inputs whose gradient sums are not finite.</exception>
     public static (double[] GradGamma, double[] GradBeta) Run(Activation activation, ChannelLayout layout,
         ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, Span<float> gradInput,
         ReadOnlySpan<double> gamma, ReadOnlySpan<double> beta, ReadOnlySpan<double> mean, ReadOnlySpan<double> stddev,
@@ -64,6 +65,10 @@ internal static class GradientPass
             {
                 LayerInputs.FiniteUnless(false, input, "input");
                 LayerInputs.FiniteUnless(false, gradOutput, "grad_output");
+                // Finite inputs: the gradient reaching the affine step overflowed float32 on the way.
+                throw new NonFiniteResultException("grad_output",
+                    "the gradient of the normalized values is not finite: with this grad_output and input and the layer's parameters it " +
+                    $"leaves float32's range (magnitude at most {float.MaxValue:R}); nothing changed");
             }
 
             var n = (double)layout.PerChannel;

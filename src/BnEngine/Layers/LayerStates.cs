@@ -34,7 +34,8 @@ internal static class LayerStates
         };
     }
 
-    public static LayerState Copy(LayerState state) => new()
+    /// <summary>A deep copy; without <paramref name="withPending"/> the copy's queue is empty.</summary>
+    public static LayerState Copy(LayerState state, bool withPending = true) => new()
     {
         Step = state.Step,
         Version = state.Version,
@@ -48,7 +49,7 @@ internal static class LayerStates
         BiasedMovingMean = (double[])state.BiasedMovingMean.Clone(),
         LocalStep = state.LocalStep,
         UpdatesApplied = state.UpdatesApplied,
-        Pending = state.Pending.Select(p => new PendingUpdate((double[])p.Mean.Clone(), (double[])p.Variance.Clone(), (double[])p.Stddev.Clone())).ToList(),
+        Pending = !withPending ? [] : state.Pending.Select(p => new PendingUpdate((double[])p.Mean.Clone(), (double[])p.Variance.Clone(), (double[])p.Stddev.Clone())).ToList(),
     };
 
     /// <summary>Throws <see cref="ArgumentException"/> unless <paramref name="state"/> is a state <paramref name="config"/> can have.</summary>

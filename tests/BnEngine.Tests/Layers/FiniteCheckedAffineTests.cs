@@ -1,3 +1,4 @@
+using BnEngine.Activations;
 using BnEngine.Kernels;
 
 namespace BnEngine.Tests.Layers;
@@ -60,17 +61,32 @@ public class FiniteCheckedAffineTests
         ChannelKernels.Affine(x, expected, layout, mean, scale, shift);
         var actual = new float[count];
 
-        Assert.True(FiniteCheckedAffine.TryRun(x, actual, layout, mean, scale, shift));
+        Assert.Equal(FiniteCheckedAffine.Outcome.Finite, FiniteCheckedAffine.Run(x, actual, layout, mean, scale, shift, Activation.None, scanInput: true, out _));
         Assert.Equal(expected, actual);
 
         foreach (var at in new[] { 0, count / 3, count - 1 })
         {
             var bad = (float[])x.Clone();
             bad[at] = float.NaN;
-            Assert.False(FiniteCheckedAffine.TryRun(bad, actual, layout, mean, scale, shift));
+            Assert.Equal(FiniteCheckedAffine.Outcome.NonFiniteInput, FiniteCheckedAffine.Run(bad, actual, layout, mean, scale, shift, Activation.None, scanInput: true, out _));
             bad[at] = float.NegativeInfinity;
-            Assert.False(FiniteCheckedAffine.TryRun(bad, actual, layout, mean, scale, shift));
+            Assert.Equal(FiniteCheckedAffine.Outcome.NonFiniteInput, FiniteCheckedAffine.Run(bad, actual, layout, mean, scale, shift, Activation.None, scanInput: true, out _));
+
+            // A finite value whose output overflows: found, with its index, whether or not the input is scanned.
+            bad[at] = 3e38f;
+            var doubled = scale.Select(v => 2 * v).ToArray();
+            foreach (var scanInput in new[] { true, false })
+            {
+                Assert.Equal(FiniteCheckedAffine.Outcome.NonFiniteOutput,
+                    FiniteCheckedAffine.Run(bad, actual, layout, mean, doubled, shift, Activation.None, scanInput, out var index));
+                Assert.Equal(at, index);
+            }
         }
+
+        // The activation runs on each block: the same values as activating the whole output afterwards.
+        ActivationFunctions.Apply(Activation.Elu, expected);
+        Assert.Equal(FiniteCheckedAffine.Outcome.Finite, FiniteCheckedAffine.Run(x, actual, layout, mean, scale, shift, Activation.Elu, scanInput: false, out _));
+        Assert.Equal(expected, actual);
     }
 
     [Fact]

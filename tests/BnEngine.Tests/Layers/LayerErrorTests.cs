@@ -53,7 +53,7 @@ public class LayerErrorTests
         Assert.Equal(field, ex.Field);
         Assert.Equal(exceptionType, ex.GetType().Name);
         Assert.False(string.IsNullOrWhiteSpace(ex.Message));
-        AssertSameState(before, layer.CaptureState());
+        StateAssert.Same(before, layer.CaptureState());
     }
 
     [Fact]
@@ -75,7 +75,7 @@ public class LayerErrorTests
 
         Assert.Throws<ArgumentException>(() => layer.Train(Nhwc, Data(12), new float[11]));
 
-        AssertSameState(before, layer.CaptureState());
+        StateAssert.Same(before, layer.CaptureState());
     }
 
     [Fact]
@@ -136,29 +136,6 @@ public class LayerErrorTests
         var grads = layer.Backward(Nhwc, Data(12), Data(12), new float[12], true, learningRate: 0.5);
 
         Assert.Contains(grads.GradBeta, g => g != 0);
-        AssertSameState(before, layer.CaptureState());
-    }
-
-    private static void AssertSameState(LayerState expected, LayerState actual)
-    {
-        Assert.Equal(expected.Step, actual.Step);
-        Assert.Equal(expected.Version, actual.Version);
-        Assert.Equal(expected.Gamma, actual.Gamma);
-        Assert.Equal(expected.Beta, actual.Beta);
-        Assert.Equal(expected.MovingMean, actual.MovingMean);
-        Assert.Equal(expected.MovingVariance, actual.MovingVariance);
-        Assert.Equal(expected.RenormMean, actual.RenormMean);
-        Assert.Equal(expected.RenormStddev, actual.RenormStddev);
-        Assert.Equal(expected.MovingStddev, actual.MovingStddev);
-        Assert.Equal(expected.BiasedMovingMean, actual.BiasedMovingMean);
-        Assert.Equal(expected.LocalStep, actual.LocalStep);
-        Assert.Equal(expected.UpdatesApplied, actual.UpdatesApplied);
-        Assert.Equal(expected.Pending.Count, actual.Pending.Count);
-        for (var i = 0; i < expected.Pending.Count; i++)
-        {
-            Assert.Equal(expected.Pending[i].Mean, actual.Pending[i].Mean);
-            Assert.Equal(expected.Pending[i].Variance, actual.Pending[i].Variance);
-            Assert.Equal(expected.Pending[i].Stddev, actual.Pending[i].Stddev);
-        }
+        StateAssert.Same(before, layer.CaptureState());
     }
 }
