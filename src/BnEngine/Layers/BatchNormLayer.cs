@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Numerics.Tensors;
+using BnEngine.Activations;
 using BnEngine.Kernels;
 
 namespace BnEngine;
@@ -85,7 +86,16 @@ public sealed class BatchNormLayer
             var scale = scratch.Slice(2 * c, c);
             StddevOf(variance, stddev);
             var shift = TrainingAffine(mean, stddev, scale, scratch.Slice(3 * c, c));
-            Forward(input, output, layout, mean, scale, shift, scanInput: false);
+            if (!weighted && OutputBound.ProvesFinite(mean, variance, layout.PerChannel, scale, shift))
+            {
+                // The usual batch: its statistics prove the output finite, so it needs no check.
+                ChannelKernels.Affine(input, output, layout, mean, scale, shift);
+                ActivationFunctions.Apply(Config.Activation, output);
+            }
+            else
+            {
+                Forward(input, output, layout, mean, scale, shift, inputMayBeBad: false);
+            }
 
             VarianceBias.ForMovingVariance(variance, layout.PerChannel, VarianceBias.IsUnbiased(Config, shape.Rank, weighted), forMoving);
             LayerResults.PerChannel(forMoving, "the variance for moving_variance", "input");
@@ -132,7 +142,7 @@ public sealed class BatchNormLayer
         {
             StddevOf(state.MovingVariance, scale);
             TensorPrimitives.Divide(state.Gamma, scale, scale);
-            Forward(input, output, layout, state.MovingMean, scale, state.Beta, scanInput: true);
+            Forward(input, output, layout, state.MovingMean, scale, state.Beta, inputMayBeBad: true);
         }
         finally
         {
@@ -144,20 +154,21 @@ public sealed class BatchNormLayer
     }
 
     /// <summary>
-    /// output = activation((input - mean) * scale + shift), checked: a non-finite input (with <paramref name="scanInput"/>)
-    /// or output throws. The checks run on each block while it is in the cache (<see cref="FiniteCheckedAffine"/>).
+    /// output = activation((input - mean) * scale + shift), checked: a non-finite input (possible only with
+    /// <paramref name="inputMayBeBad"/>) or a non-finite affine result or output throws. The check runs on each
+    /// block while it is in the cache (<see cref="FiniteCheckedAffine"/>).
     /// </summary>
     private void Forward(ReadOnlySpan<float> input, Span<float> output, ChannelLayout layout,
-        ReadOnlySpan<double> mean, ReadOnlySpan<double> scale, ReadOnlySpan<double> shift, bool scanInput)
+        ReadOnlySpan<double> mean, ReadOnlySpan<double> scale, ReadOnlySpan<double> shift, bool inputMayBeBad)
     {
-        var outcome = FiniteCheckedAffine.Run(input, output, layout, mean, scale, shift, Config.Activation, scanInput, out var index);
-        if (outcome == FiniteCheckedAffine.Outcome.Finite)
+        var index = FiniteCheckedAffine.Run(input, output, layout, mean, scale, shift, Config.Activation);
+        if (index < 0)
         {
             return;
         }
 
-        // A bad input is the better message; the output check may have stopped the scan before reaching it.
-        LayerInputs.FiniteUnless(!scanInput, input, "input");
+        // A bad input shows in the output too; it is the better message.
+        LayerInputs.FiniteUnless(!inputMayBeBad, input, "input");
         throw LayerResults.TensorOverflow("the output", index, output[(int)index], "input");
     }
 

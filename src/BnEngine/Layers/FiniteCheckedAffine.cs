@@ -4,60 +4,41 @@ using BnEngine.Kernels;
 namespace BnEngine;
 
 /// <summary>
-/// The layer's forward map <c>activation((x - mean) * scale + shift)</c> with its finite checks fused block by block:
-/// each block of the input is (optionally) scanned, transformed, activated and its output scanned while it is
-/// still in the core's cache, so a large tensor is read from memory once and the checks cost no extra pass.
-/// Blocks are valid [Outer, Channels, Inner] views (whole rows, a row's range of channels, or a piece of one
-/// channel's run) handed to <see cref="ChannelKernels.Affine(ReadOnlySpan{float}, Span{float}, ChannelLayout, ReadOnlySpan{double}, ReadOnlySpan{double}, ReadOnlySpan{double}, KernelOptions)"/>
+/// The layer's forward map <c>activation((x - mean) * scale + shift)</c> with its finite check fused block by block:
+/// each block is transformed, its result scanned and activated while it is still in the core's cache, so the
+/// check costs no extra pass over memory. One scan of the affine result serves two purposes: the affine step
+/// carries NaN and infinities through (NaN stays NaN, an infinity becomes an infinity or, times 0, NaN), so a
+/// non-finite input always shows there, next to a finite input that overflowed float32. Blocks are valid
+/// [Outer, Channels, Inner] views (whole rows, a row's range of channels, or a piece of one channel's run)
+/// handed to <see cref="ChannelKernels.Affine(ReadOnlySpan{float}, Span{float}, ChannelLayout, ReadOnlySpan{double}, ReadOnlySpan{double}, ReadOnlySpan{double}, KernelOptions)"/>
 /// on one thread each; workers take contiguous ranges of blocks.
 /// </summary>
 internal static class FiniteCheckedAffine
 {
-    /// <summary>About 256 KB of input per block: it stays in a core's L2 cache between the scan and the affine step.</summary>
+    /// <summary>About 256 KB of input per block: the block's result stays in a core's L2 cache for the scan and the activation.</summary>
     public const int BlockElements = 64 * 1024;
 
-    /// <summary>What a run found.</summary>
-    public enum Outcome
-    {
-        /// <summary>Input and output are finite; the output is complete.</summary>
-        Finite,
-        /// <summary>The input holds NaN or an infinity (only with an input scan); the output is partly written.</summary>
-        NonFiniteInput,
-        /// <summary>The output holds NaN or an infinity at <c>index</c>: float32 overflowed; the output is partly written.</summary>
-        NonFiniteOutput,
-    }
-
     /// <summary>
-    /// Writes the forward map of <paramref name="x"/> to <paramref name="y"/>. With <paramref name="scanInput"/> the
-    /// input is checked first (block by block); the output is always checked. <paramref name="index"/> is the index
-    /// of one non-finite output value (-1 otherwise).
+    /// Writes the forward map of <paramref name="x"/> to <paramref name="y"/> and returns -1 when every affine result
+    /// and every output is finite. Otherwise returns the index of one non-finite value of <paramref name="y"/> (a
+    /// non-finite input or an overflow: the caller tells them apart), with <paramref name="y"/> partly written.
     /// </summary>
-    public static unsafe Outcome Run(ReadOnlySpan<float> x, Span<float> y, ChannelLayout layout,
-        ReadOnlySpan<double> mean, ReadOnlySpan<double> scale, ReadOnlySpan<double> shift, Activation activation, bool scanInput,
-        out long index)
+    public static unsafe long Run(ReadOnlySpan<float> x, Span<float> y, ChannelLayout layout,
+        ReadOnlySpan<double> mean, ReadOnlySpan<double> scale, ReadOnlySpan<double> shift, Activation activation)
     {
         var options = KernelOptions.Default;
-        index = -1;
         if (x.Length <= 2 * BlockElements)
         {
             // Small enough to stay in the cache between the passes.
-            if (scanInput && FiniteScan.FirstNonFinite(x) >= 0)
-            {
-                return Outcome.NonFiniteInput;
-            }
-
             ChannelKernels.Affine(x, y, layout, mean, scale, shift, options);
-            ActivationFunctions.Apply(activation, y);
-            index = FiniteScan.FirstNonFinite(y);
-            return index >= 0 ? Outcome.NonFiniteOutput : Outcome.Finite;
+            return Finish(y, activation);
         }
 
         var blocks = new BlockSplit(layout);
         var workers = x.Length < options.ParallelThreshold ? 1 : (int)Math.Clamp(blocks.Count, 1, Math.Max(1, options.Workers));
         var single = options with { Workers = 1 };
         var channels = layout.Channels;
-        var nonFiniteInput = false;
-        var badOutput = -1L;
+        var found = -1L;
         fixed (float* px = x, py = y)
         fixed (double* pm = mean, ps = scale, pb = shift)
         {
@@ -74,22 +55,13 @@ internal static class FiniteCheckedAffine
                 {
                     var (offset, view, first) = blocks[i];
                     var length = view.Outer * view.Channels * view.Inner;
-                    var block = input.Slice(offset, length);
-                    if (scanInput && FiniteScan.FirstNonFinite(block) >= 0)
-                    {
-                        nonFiniteInput = true;
-                        loop.Stop();
-                        return;
-                    }
-
                     var result = output.Slice(offset, length);
-                    ChannelKernels.Affine(block, result, view,
+                    ChannelKernels.Affine(input.Slice(offset, length), result, view,
                         m.Slice(first, view.Channels), s.Slice(first, view.Channels), b.Slice(first, view.Channels), single);
-                    ActivationFunctions.Apply(activation, result);
-                    var bad = FiniteScan.FirstNonFinite(result);
+                    var bad = Finish(result, activation);
                     if (bad >= 0)
                     {
-                        Interlocked.CompareExchange(ref badOutput, offset + bad, -1);
+                        Interlocked.CompareExchange(ref found, offset + bad, -1);
                         loop.Stop();
                         return;
                     }
@@ -97,13 +69,21 @@ internal static class FiniteCheckedAffine
             });
         }
 
-        if (nonFiniteInput)
+        return found;
+    }
+
+    /// <summary>Scans an affine result, activates it and, for an activation that can overflow, scans again.</summary>
+    private static int Finish(Span<float> result, Activation activation)
+    {
+        var bad = FiniteScan.FirstNonFinite(result);
+        if (bad >= 0)
         {
-            return Outcome.NonFiniteInput;
+            return bad;
         }
 
-        index = badOutput;
-        return index >= 0 ? Outcome.NonFiniteOutput : Outcome.Finite;
+        ActivationFunctions.Apply(activation, result);
+        // selu multiplies positive values by 1.0507; every other activation maps finite values to finite values.
+        return activation == Activation.Selu ? FiniteScan.FirstNonFinite(result) : -1;
     }
 
     /// <summary>The blocks of one [Outer, Channels, Inner] view: (offset, the block's own view, its first channel).</summary>

@@ -61,31 +61,29 @@ public class FiniteCheckedAffineTests
         ChannelKernels.Affine(x, expected, layout, mean, scale, shift);
         var actual = new float[count];
 
-        Assert.Equal(FiniteCheckedAffine.Outcome.Finite, FiniteCheckedAffine.Run(x, actual, layout, mean, scale, shift, Activation.None, scanInput: true, out _));
+        Assert.Equal(-1, FiniteCheckedAffine.Run(x, actual, layout, mean, scale, shift, Activation.None));
         Assert.Equal(expected, actual);
 
         foreach (var at in new[] { 0, count / 3, count - 1 })
         {
             var bad = (float[])x.Clone();
             bad[at] = float.NaN;
-            Assert.Equal(FiniteCheckedAffine.Outcome.NonFiniteInput, FiniteCheckedAffine.Run(bad, actual, layout, mean, scale, shift, Activation.None, scanInput: true, out _));
+            Assert.Equal(at, FiniteCheckedAffine.Run(bad, actual, layout, mean, scale, shift, Activation.None));
             bad[at] = float.NegativeInfinity;
-            Assert.Equal(FiniteCheckedAffine.Outcome.NonFiniteInput, FiniteCheckedAffine.Run(bad, actual, layout, mean, scale, shift, Activation.None, scanInput: true, out _));
+            Assert.Equal(at, FiniteCheckedAffine.Run(bad, actual, layout, mean, scale, shift, Activation.None));
+            // Neither a zero scale nor an activation that maps NaN and infinities to finite values hides a bad input.
+            Assert.Equal(at, FiniteCheckedAffine.Run(bad, actual, layout, mean, new double[channels], shift, Activation.Relu));
+            Assert.Equal(at, FiniteCheckedAffine.Run(bad, actual, layout, mean, scale, shift, Activation.Sigmoid));
 
-            // A finite value whose output overflows: found, with its index, whether or not the input is scanned.
+            // A finite value whose output overflows: found, with its index.
             bad[at] = 3e38f;
             var doubled = scale.Select(v => 2 * v).ToArray();
-            foreach (var scanInput in new[] { true, false })
-            {
-                Assert.Equal(FiniteCheckedAffine.Outcome.NonFiniteOutput,
-                    FiniteCheckedAffine.Run(bad, actual, layout, mean, doubled, shift, Activation.None, scanInput, out var index));
-                Assert.Equal(at, index);
-            }
+            Assert.Equal(at, FiniteCheckedAffine.Run(bad, actual, layout, mean, doubled, shift, Activation.None));
         }
 
         // The activation runs on each block: the same values as activating the whole output afterwards.
         ActivationFunctions.Apply(Activation.Elu, expected);
-        Assert.Equal(FiniteCheckedAffine.Outcome.Finite, FiniteCheckedAffine.Run(x, actual, layout, mean, scale, shift, Activation.Elu, scanInput: false, out _));
+        Assert.Equal(-1, FiniteCheckedAffine.Run(x, actual, layout, mean, scale, shift, Activation.Elu));
         Assert.Equal(expected, actual);
     }
 

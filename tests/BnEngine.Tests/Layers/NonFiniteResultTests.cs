@@ -98,6 +98,19 @@ public class NonFiniteResultTests
     }
 
     [Fact]
+    public void InferWhoseSeluOverflowsChangesNothing()
+    {
+        // 1.1 * 3e38 / sqrt(1 + eps) is still a float32, selu's factor 1.0507 takes it beyond.
+        var layer = Trained(Spec(gamma: 3e38, activation: Activation.Selu));
+        var x = Enumerable.Repeat(0.5f, Shape.ElementCount).ToArray();
+        x[3] = 1.1f;
+
+        RejectedAndUnchanged<NonFiniteResultException>(layer, "input", l => l.Infer(Shape, x, new float[x.Length]));
+        x[3] = 1f;
+        layer.Infer(Shape, x, new float[x.Length]);
+    }
+
+    [Fact]
     public void InferReportsABadInputBeforeAnOverflowingOutput()
     {
         var layer = Trained(Spec(gamma: 3e38));
