@@ -93,7 +93,28 @@ internal static class ChannelKernels
         try
         {
             CentredAffineParameters(mean, scale, shift, channels, p);
-            Map<CentredAffineMap>(x, default, y, layout, p, options);
+            Map<CentredAffineMap, NoWatch>(x, default, y, layout, p, options);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(p);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Affine(ReadOnlySpan{float}, Span{float}, ChannelLayout, ReadOnlySpan{double}, ReadOnlySpan{double}, ReadOnlySpan{double}, KernelOptions)"/>
+    /// that also reports, from the same pass, whether every output is finite. A NaN or infinite input always gives a
+    /// non-finite output, so true also means the input was finite. On false every output is still written.
+    /// </summary>
+    public static bool AffineAllFinite(ReadOnlySpan<float> x, Span<float> y, ChannelLayout layout,
+        ReadOnlySpan<double> mean, ReadOnlySpan<double> scale, ReadOnlySpan<double> shift, KernelOptions options)
+    {
+        var channels = layout.Channels;
+        var p = ArrayPool<float>.Shared.Rent(3 * channels);
+        try
+        {
+            CentredAffineParameters(mean, scale, shift, channels, p);
+            return Map<CentredAffineMap, FiniteWatch>(x, default, y, layout, p, options);
         }
         finally
         {
@@ -114,7 +135,7 @@ internal static class ChannelKernels
         {
             a[..channels].CopyTo(p);
             b[..channels].CopyTo(p.AsSpan(channels));
-            Map<MultiplyAddMap>(x, default, y, layout, p, options);
+            Map<MultiplyAddMap, NoWatch>(x, default, y, layout, p, options);
         }
         finally
         {
@@ -394,34 +415,42 @@ internal static class ChannelKernels
         }
     }
 
-    private static void Map<TMap>(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> y, ChannelLayout layout, float[] p,
+    /// <summary>Runs the map, fanned out over workers when large; returns whether every output was finite (true with <see cref="NoWatch"/>).</summary>
+    private static bool Map<TMap, TWatch>(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> y, ChannelLayout layout, float[] p,
         KernelOptions options)
         where TMap : struct, IChannelMap
+        where TWatch : struct, IOutputWatch
     {
         var split = WorkSplit.Of(layout, options);
         if (split.Workers == 1)
         {
-            ChannelMaps.Run<TMap>(x, dy, y, split, 0, split.Units, p, options.Vectorized);
-            return;
+            return ChannelMaps.Run<TMap, TWatch>(x, dy, y, split, 0, split.Units, p, options.Vectorized);
         }
 
-        MapParallel<TMap>(x, dy, y, split, p, options.Vectorized);
+        return MapParallel<TMap, TWatch>(x, dy, y, split, p, options.Vectorized);
     }
 
-    private static unsafe void MapParallel<TMap>(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> y, WorkSplit split, float[] p,
+    private static unsafe bool MapParallel<TMap, TWatch>(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> y, WorkSplit split, float[] p,
         bool vectorized)
         where TMap : struct, IChannelMap
+        where TWatch : struct, IOutputWatch
     {
+        var allFinite = true;
         fixed (float* px = x, pdy = dy, py = y)
         {
             var (xAt, xLen, dyAt, dyLen, yAt, yLen) = ((nint)px, x.Length, (nint)pdy, dy.Length, (nint)py, y.Length);
             Parallel.For(0, split.Workers, new ParallelOptions { MaxDegreeOfParallelism = split.Workers }, worker =>
             {
                 var (start, end) = split.Range(worker);
-                ChannelMaps.Run<TMap>(new ReadOnlySpan<float>((void*)xAt, xLen), new ReadOnlySpan<float>((void*)dyAt, dyLen),
-                    new Span<float>((void*)yAt, yLen), split, start, end, p, vectorized);
+                if (!ChannelMaps.Run<TMap, TWatch>(new ReadOnlySpan<float>((void*)xAt, xLen), new ReadOnlySpan<float>((void*)dyAt, dyLen),
+                    new Span<float>((void*)yAt, yLen), split, start, end, p, vectorized))
+                {
+                    allFinite = false;
+                }
             });
         }
+
+        return allFinite;
     }
 
     private static unsafe void BackwardInputParallel(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, WorkSplit split,

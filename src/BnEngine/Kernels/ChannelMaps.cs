@@ -51,13 +51,56 @@ internal readonly struct CentredAffineMap : IChannelMap
         Vector<float> b, Vector<float> p3, Vector<float> p4) => Vector.FusedMultiplyAdd(x - hi, a, b);
 }
 
+/// <summary>What a map's driver notes about the outputs it writes, in the same pass.</summary>
+internal interface IOutputWatch
+{
+    /// <summary>Folds a vector of outputs into <paramref name="seen"/>.</summary>
+    static abstract void Observe(Vector<float> y, ref Vector<float> seen);
+
+    static abstract void Observe(float y, ref Vector<float> seen);
+}
+
+/// <summary>Notes nothing (the JIT removes every call).</summary>
+internal readonly struct NoWatch : IOutputWatch
+{
+    public static void Observe(Vector<float> y, ref Vector<float> seen)
+    {
+    }
+
+    public static void Observe(float y, ref Vector<float> seen)
+    {
+    }
+}
+
+/// <summary>
+/// Notes NaN and infinities: y - y is +0 (all bits clear) for every finite y and NaN otherwise, so OR-ing it into
+/// <c>seen</c> leaves <c>seen</c> all zero exactly when every output was finite.
+/// </summary>
+internal readonly struct FiniteWatch : IOutputWatch
+{
+    public static void Observe(Vector<float> y, ref Vector<float> seen) => seen |= y - y;
+
+    public static void Observe(float y, ref Vector<float> seen)
+    {
+        if (!float.IsFinite(y))
+        {
+            seen = new Vector<float>(float.NaN);
+        }
+    }
+
+    public static bool AllFinite(Vector<float> seen) => Vector.EqualsAll(Vector.AsVectorInt32(seen), Vector<int>.Zero);
+}
+
 /// <summary>Runs an <see cref="IChannelMap"/> over a range of work units.</summary>
 internal static class ChannelMaps
 {
-    public static void Run<TMap>(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> y, WorkSplit split, long start, long end,
+    /// <summary>Maps units [start, end); returns whether every output written was finite (always true with <see cref="NoWatch"/>).</summary>
+    public static bool Run<TMap, TWatch>(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> y, WorkSplit split, long start, long end,
         ReadOnlySpan<float> p, bool vectorized)
         where TMap : struct, IChannelMap
+        where TWatch : struct, IOutputWatch
     {
+        Vector<float> seen = default;
         var layout = split.Layout;
         var channels = layout.Channels;
         if (split.ChannelsContiguous)
@@ -68,10 +111,10 @@ internal static class ChannelMaps
                 // Small (cache-resident) inputs: blocks of rows, each vector of parameters loaded once per block.
                 for (; o + BlockRows <= end; o += BlockRows)
                 {
-                    var vectorEnd = BlockAcrossChannels<TMap>(x, dy, y, o, channels, p);
+                    var vectorEnd = BlockAcrossChannels<TMap, TWatch>(x, dy, y, o, channels, p, ref seen);
                     for (var r = o; r < o + BlockRows; r++)
                     {
-                        Scalar<TMap>(x, dy, y, r * channels, vectorEnd, channels, p, channels);
+                        Scalar<TMap, TWatch>(x, dy, y, r * channels, vectorEnd, channels, p, channels, ref seen);
                     }
                 }
             }
@@ -79,11 +122,11 @@ internal static class ChannelMaps
             for (; o < end; o++)
             {
                 var offset = o * channels;
-                var c = vectorized ? AcrossChannels<TMap>(x, dy, y, offset, channels, p) : 0;
-                Scalar<TMap>(x, dy, y, offset, c, channels, p, channels);
+                var c = vectorized ? AcrossChannels<TMap, TWatch>(x, dy, y, offset, channels, p, ref seen) : 0;
+                Scalar<TMap, TWatch>(x, dy, y, offset, c, channels, p, channels, ref seen);
             }
 
-            return;
+            return FiniteWatch.AllFinite(seen);
         }
 
         for (var unit = start; unit < end; unit++)
@@ -95,14 +138,17 @@ internal static class ChannelMaps
             var i = offset + from;
             if (vectorized)
             {
-                i = AlongRun<TMap>(x, dy, y, i, offset + to, p0, p1, p2, p3, p4);
+                i = AlongRun<TMap, TWatch>(x, dy, y, i, offset + to, p0, p1, p2, p3, p4, ref seen);
             }
 
             for (; i < offset + to; i++)
             {
                 y[i] = TMap.Invoke(x[i], TMap.ReadsGradient ? dy[i] : 0f, p0, p1, p2, p3, p4);
+                TWatch.Observe(y[i], ref seen);
             }
         }
+
+        return FiniteWatch.AllFinite(seen);
     }
 
     private static float Parameter<TMap>(ReadOnlySpan<float> p, int j, int channels, int c)
@@ -110,9 +156,10 @@ internal static class ChannelMaps
         => j < TMap.ParameterCount ? p[j * channels + c] : 0f;
 
     /// <summary>Channels [from, to) of the row starting at offset, one at a time.</summary>
-    private static void Scalar<TMap>(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> y, int offset, int from, int to,
-        ReadOnlySpan<float> p, int channels)
+    private static void Scalar<TMap, TWatch>(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> y, int offset, int from, int to,
+        ReadOnlySpan<float> p, int channels, ref Vector<float> seen)
         where TMap : struct, IChannelMap
+        where TWatch : struct, IOutputWatch
     {
         for (var c = from; c < to; c++)
         {
@@ -120,12 +167,13 @@ internal static class ChannelMaps
             y[i] = TMap.Invoke(x[i], TMap.ReadsGradient ? dy[i] : 0f,
                 Parameter<TMap>(p, 0, channels, c), Parameter<TMap>(p, 1, channels, c), Parameter<TMap>(p, 2, channels, c),
                 Parameter<TMap>(p, 3, channels, c), Parameter<TMap>(p, 4, channels, c));
+            TWatch.Observe(y[i], ref seen);
         }
     }
 
     /// <summary>
     /// Up to this many elements (32 KiB, an L1 cache) a call's data is taken to be in cache, where reading rows
-    /// column by column (see <see cref="BlockAcrossChannels{TMap}"/>) is cheapest; beyond it rows are streamed one
+    /// column by column (see <see cref="BlockAcrossChannels{TMap, TWatch}"/>) is cheapest; beyond it rows are streamed one
     /// after another, which keeps the writes sequential (column-wise writes to memory measured about 2x slower).
     /// </summary>
     private const long InCacheElements = 8 * 1024;
@@ -134,9 +182,10 @@ internal static class ChannelMaps
     private const int BlockRows = 8;
 
     /// <summary><see cref="BlockRows"/> NHWC rows from <paramref name="row"/>, whole vectors of channels; returns the first channel left.</summary>
-    private static int BlockAcrossChannels<TMap>(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> y, int row, int channels,
-        ReadOnlySpan<float> p)
+    private static int BlockAcrossChannels<TMap, TWatch>(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> y, int row, int channels,
+        ReadOnlySpan<float> p, ref Vector<float> seen)
         where TMap : struct, IChannelMap
+        where TWatch : struct, IOutputWatch
     {
         var width = Vector<float>.Count;
         var count = TMap.ParameterCount;
@@ -158,16 +207,19 @@ internal static class ChannelMaps
             for (var r = 0; r < BlockRows; r++, at += stride)
             {
                 var dyv = TMap.ReadsGradient ? Vector.LoadUnsafe(ref pdy, at) : default;
-                TMap.Invoke(Vector.LoadUnsafe(ref px, at), dyv, p0, p1, p2, p3, p4).StoreUnsafe(ref py, at);
+                var result = TMap.Invoke(Vector.LoadUnsafe(ref px, at), dyv, p0, p1, p2, p3, p4);
+            TWatch.Observe(result, ref seen);
+            result.StoreUnsafe(ref py, at);
             }
         }
 
         return c;
     }
 
-    private static int AcrossChannels<TMap>(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> y, int offset, int channels,
-        ReadOnlySpan<float> p)
+    private static int AcrossChannels<TMap, TWatch>(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> y, int offset, int channels,
+        ReadOnlySpan<float> p, ref Vector<float> seen)
         where TMap : struct, IChannelMap
+        where TWatch : struct, IOutputWatch
     {
         var width = Vector<float>.Count;
         var count = TMap.ParameterCount;
@@ -185,15 +237,18 @@ internal static class ChannelMaps
             var p2 = count > 2 ? Vector.LoadUnsafe(ref pp, (nuint)(2 * channels + c)) : default;
             var p3 = count > 3 ? Vector.LoadUnsafe(ref pp, (nuint)(3 * channels + c)) : default;
             var p4 = count > 4 ? Vector.LoadUnsafe(ref pp, (nuint)(4 * channels + c)) : default;
-            TMap.Invoke(Vector.LoadUnsafe(ref px, at), dyv, p0, p1, p2, p3, p4).StoreUnsafe(ref py, at);
+            var result = TMap.Invoke(Vector.LoadUnsafe(ref px, at), dyv, p0, p1, p2, p3, p4);
+            TWatch.Observe(result, ref seen);
+            result.StoreUnsafe(ref py, at);
         }
 
         return c;
     }
 
-    private static int AlongRun<TMap>(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> y, int from, int to,
-        float p0, float p1, float p2, float p3, float p4)
+    private static int AlongRun<TMap, TWatch>(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> y, int from, int to,
+        float p0, float p1, float p2, float p3, float p4, ref Vector<float> seen)
         where TMap : struct, IChannelMap
+        where TWatch : struct, IOutputWatch
     {
         var width = Vector<float>.Count;
         ref var px = ref MemoryMarshal.GetReference(x);
@@ -205,7 +260,9 @@ internal static class ChannelMaps
         {
             var at = (nuint)i;
             var dyv = TMap.ReadsGradient ? Vector.LoadUnsafe(ref pdy, at) : default;
-            TMap.Invoke(Vector.LoadUnsafe(ref px, at), dyv, v0, v1, v2, v3, v4).StoreUnsafe(ref py, at);
+            var result = TMap.Invoke(Vector.LoadUnsafe(ref px, at), dyv, v0, v1, v2, v3, v4);
+            TWatch.Observe(result, ref seen);
+            result.StoreUnsafe(ref py, at);
         }
 
         return i;
