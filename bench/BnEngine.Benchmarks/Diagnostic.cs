@@ -84,6 +84,59 @@ internal static class Diagnostic
         }
     }
 
+    /// <summary>Per-call latency of the small-batch training forward and its parts: the best of many rounds of many calls.</summary>
+    public static void SmallBatch(int rounds, TextWriter output)
+    {
+        var shape = TensorShape.Create(new[] { 32, 64 }, "input");
+        var x = BenchData.Random(shape.ElementCount, 3, mean: 3, spread: 2);
+        var y = new float[x.Length];
+        var layer = new BatchNormLayer(BenchData.Config(Layout.Nhwc, channels: 64));
+        var view = new ChannelLayout(32, 64, 1);
+        var (mean, variance, scale, shift) = (new double[64], new double[64], new double[64], new double[64]);
+        Array.Fill(scale, 0.5);
+        const int calls = 2000;
+        var state = layer.CaptureState();
+        var steps = new (string Name, Action Step)[]
+        {
+            ("train", () => layer.Train(shape, x, y)),
+            ("moments", () => ChannelKernels.Moments(x, view, mean, variance)),
+            ("affine", () => ChannelKernels.Affine(x, y, view, mean, scale, shift)),
+            ("infer", () => layer.Infer(shape, x, y)),
+            ("layout", () => LayerInputs.Layout(layer.Config, shape)),
+            ("stats", () => MovingStatistics.Apply(layer.Config, state, mean, variance, scale)),
+            ("bias", () => VarianceBias.ForMovingVariance(variance, 32, VarianceBias.IsUnbiased(layer.Config, 2, false), scale)),
+            ("divide", () => System.Numerics.Tensors.TensorPrimitives.Divide(mean, variance, scale)),
+        };
+        // Round-robin over the steps so that a busy spell hits them alike; the best round is the least disturbed.
+        var best = steps.Select(_ => double.MaxValue).ToArray();
+        for (var round = 0; round < rounds; round++)
+        {
+            for (var s = 0; s < steps.Length; s++)
+            {
+                var step = steps[s].Step;
+                best[s] = Math.Min(best[s], Time(() =>
+                {
+                    for (var i = 0; i < calls; i++)
+                    {
+                        step();
+                    }
+                }) / calls);
+            }
+        }
+
+        for (var s = 0; s < steps.Length; s++)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < calls; i++)
+            {
+                steps[s].Step();
+            }
+
+            var bytes = (GC.GetAllocatedBytesForCurrentThread() - before) / (double)calls;
+            output.WriteLine($"  {steps[s].Name,-12} {best[s] * 1e6:F2} us, {bytes:F0} B allocated per call");
+        }
+    }
+
     private static double Time(Action step)
     {
         var start = Stopwatch.GetTimestamp();

@@ -5,7 +5,13 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using BnEngine.Benchmarks;
 
 // --quick: short in-process run for bench/run.sh. --full (default): more iterations for the README table.
-// --diag [rounds]: interleaved copy/step timings (Diagnostic.cs). Anything else is handed to BenchmarkDotNet's switcher (e.g. --filter '*Small*').
+// --diag [rounds]: interleaved copy/step timings; --diag-small [rounds]: small-batch latency (Diagnostic.cs). Anything else is handed to BenchmarkDotNet's switcher (e.g. --filter '*Small*').
+if (args.Length > 0 && args[0] == "--diag-small")
+{
+    Diagnostic.SmallBatch(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 30, Console.Out);
+    return;
+}
+
 if (args.Length > 0 && args[0] == "--diag")
 {
     Diagnostic.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 30, Console.Out);

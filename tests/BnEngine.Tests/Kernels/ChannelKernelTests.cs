@@ -97,7 +97,11 @@ public class ChannelKernelTests
     {
         // |x - k| near 1e20: float32 squares overflow, the statistics (in double) must not.
         var rng = new Random(11);
-        foreach (var (layout, scale) in new[] { (new ChannelLayout(67, 16, 1), 1e20), (new ChannelLayout(3, 2, 40), 1e20), (new ChannelLayout(67, 16, 1), 3e38), (new ChannelLayout(3, 2, 40), 3e38) })
+        foreach (var (layout, scale) in new[]
+        {
+            (new ChannelLayout(67, 16, 1), 1e20), (new ChannelLayout(603, 16, 1), 1e20), (new ChannelLayout(3, 2, 40), 1e20),
+            (new ChannelLayout(67, 16, 1), 3e38), (new ChannelLayout(603, 16, 1), 3e38), (new ChannelLayout(3, 2, 40), 3e38),
+        })
         {
             // At 3e38 even a float32 sum of two values overflows (the pilot shift must cope too).
             var x = Normal(rng, layout.PerChannel * layout.Channels).Select(v => (float)(scale * Math.Clamp(v, -1, 1))).ToArray();
@@ -122,7 +126,7 @@ public class ChannelKernelTests
         // The layer relies on this to check finiteness without a separate pass.
         foreach (var bad in new[] { float.NaN, float.PositiveInfinity, float.NegativeInfinity })
         {
-            foreach (var layout in new[] { new ChannelLayout(67, 16, 1), new ChannelLayout(3, 2, 40) })
+            foreach (var layout in new[] { new ChannelLayout(67, 16, 1), new ChannelLayout(603, 16, 1), new ChannelLayout(3, 2, 40) })
             {
                 foreach (var at in new[] { 0, 5, (int)(layout.PerChannel * layout.Channels) - 1 })
                 {
