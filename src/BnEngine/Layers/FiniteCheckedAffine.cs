@@ -4,18 +4,19 @@ using BnEngine.Kernels;
 namespace BnEngine;
 
 /// <summary>
-/// The layer's forward map <c>activation((x - mean) * scale + shift)</c> with its finite check fused block by block:
-/// each block is transformed, its result scanned and activated while it is still in the core's cache, so the
-/// check costs no extra pass over memory. One scan of the affine result serves two purposes: the affine step
-/// carries NaN and infinities through (NaN stays NaN, an infinity becomes an infinity or, times 0, NaN), so a
-/// non-finite input always shows there, next to a finite input that overflowed float32. Blocks are valid
-/// [Outer, Channels, Inner] views (whole rows, a row's range of channels, or a piece of one channel's run)
-/// handed to <see cref="ChannelKernels.Affine(ReadOnlySpan{float}, Span{float}, ChannelLayout, ReadOnlySpan{double}, ReadOnlySpan{double}, ReadOnlySpan{double}, KernelOptions)"/>
-/// on one thread each; workers take contiguous ranges of blocks.
+/// The layer's forward map <c>activation((x - mean) * scale + shift)</c> with its finite check fused: the affine
+/// kernel reports from the same pass whether its results are all finite
+/// (<see cref="ChannelKernels.AffineAllFinite"/>), so only a failing call scans for the bad value. Without an
+/// activation that is one call over the whole tensor, fanned out over the cores; with one, each block is
+/// transformed and activated while it is still in the core's cache. One check of the affine result serves two
+/// purposes: the affine step carries NaN and infinities through (NaN stays NaN, an infinity becomes an infinity
+/// or, times 0, NaN), so a non-finite input always shows there, next to a finite input that overflowed float32.
+/// Blocks are valid [Outer, Channels, Inner] views (whole rows, a row's range of channels, or a piece of one
+/// channel's run) handed to the kernel on one thread each; workers take contiguous ranges of blocks.
 /// </summary>
 internal static class FiniteCheckedAffine
 {
-    /// <summary>About 256 KB of input per block: the block's result stays in a core's L2 cache for the scan and the activation.</summary>
+    /// <summary>About 256 KB of input per block: the block's result stays in a core's L2 cache for the activation and its scan.</summary>
     public const int BlockElements = 64 * 1024;
 
     /// <summary>
@@ -27,11 +28,12 @@ internal static class FiniteCheckedAffine
         ReadOnlySpan<double> mean, ReadOnlySpan<double> scale, ReadOnlySpan<double> shift, Activation activation)
     {
         var options = KernelOptions.Default;
-        if (x.Length <= 2 * BlockElements)
+        if (x.Length <= 2 * BlockElements || activation == Activation.None)
         {
-            // Small enough to stay in the cache between the passes.
-            ChannelKernels.Affine(x, y, layout, mean, scale, shift, options);
-            return Finish(y, activation);
+            // Small enough to stay in the cache between the passes, or nothing after the affine step, whose kernel
+            // reports non-finite results from the same pass: one call, fanned out over the cores.
+            var finite = ChannelKernels.AffineAllFinite(x, y, layout, mean, scale, shift, options);
+            return Finish(y, finite, activation);
         }
 
         var blocks = new BlockSplit(layout);
@@ -56,9 +58,9 @@ internal static class FiniteCheckedAffine
                     var (offset, view, first) = blocks[i];
                     var length = view.Outer * view.Channels * view.Inner;
                     var result = output.Slice(offset, length);
-                    ChannelKernels.Affine(input.Slice(offset, length), result, view,
+                    var finite = ChannelKernels.AffineAllFinite(input.Slice(offset, length), result, view,
                         m.Slice(first, view.Channels), s.Slice(first, view.Channels), b.Slice(first, view.Channels), single);
-                    var bad = Finish(result, activation);
+                    var bad = Finish(result, finite, activation);
                     if (bad >= 0)
                     {
                         Interlocked.CompareExchange(ref found, offset + bad, -1);
@@ -72,13 +74,15 @@ internal static class FiniteCheckedAffine
         return found;
     }
 
-    /// <summary>Scans an affine result, activates it and, for an activation that can overflow, scans again.</summary>
-    private static int Finish(Span<float> result, Activation activation)
+    /// <summary>
+    /// After the affine step (which reported whether its results are all finite): finds a non-finite result, or
+    /// activates the results and, for an activation that can overflow, scans them.
+    /// </summary>
+    private static int Finish(Span<float> result, bool affineFinite, Activation activation)
     {
-        var bad = FiniteScan.FirstNonFinite(result);
-        if (bad >= 0)
+        if (!affineFinite)
         {
-            return bad;
+            return FiniteScan.FirstNonFinite(result);
         }
 
         ActivationFunctions.Apply(activation, result);
