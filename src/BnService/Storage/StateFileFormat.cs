@@ -7,7 +7,7 @@ namespace BnService.Storage;
 /// The layout of one state file (all integers little-endian):
 /// <code>
 /// magic "BNST" | format version u16 | reserved u16 | etag i64 | key length i32 | key UTF-8
-/// | payload length i64 | payload (the state in Orleans' binary serialization) | payload checksum u64 (FNV-1a 64)
+/// | payload length i64 | payload (the state in Orleans' binary serialization) | payload checksum u64 (XXH3-64)
 /// </code>
 /// A later release reads <see cref="Version"/> first and keeps a reader for every version it ever wrote.
 /// </summary>
@@ -95,15 +95,6 @@ internal static class StateFileFormat
         }
     }
 
-    /// <summary>FNV-1a, 64 bits: catches a damaged file, not an attacker.</summary>
-    private static ulong Checksum(ReadOnlySpan<byte> bytes)
-    {
-        var hash = 14695981039346656037UL;
-        foreach (var b in bytes)
-        {
-            hash = (hash ^ b) * 1099511628211UL;
-        }
-
-        return hash;
-    }
+    /// <summary>XXH3, 64 bits: catches a damaged file (not an attacker) at memory speed.</summary>
+    private static ulong Checksum(ReadOnlySpan<byte> bytes) => System.IO.Hashing.XxHash3.HashToUInt64(bytes);
 }
