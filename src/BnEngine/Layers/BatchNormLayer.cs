@@ -108,7 +108,7 @@ public sealed class BatchNormLayer
             else
             {
                 // The update goes to a copy that replaces the state only once every value in it is finite.
-                var next = LayerStates.Copy(_state);
+                var next = LayerStates.ForMovingUpdate(Config, _state);
                 MovingStatistics.Apply(Config, next, mean, forMoving, stddev);
                 LayerResults.MovingStatistics(next, "input");
                 _state = next;
