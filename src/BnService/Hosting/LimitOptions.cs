@@ -7,8 +7,14 @@ public sealed class LimitOptions
 {
     public const string Section = "Limits";
 
-    /// <summary>Largest accepted batch in bytes of float32 data; default 64 MiB. Over it: 413 / RESOURCE_EXHAUSTED.</summary>
-    [Range(1024, 1L << 31)]
+    /// <summary>1 GiB: the largest <see cref="MaxBatchBytes"/>, well within the largest byte array .NET allows.</summary>
+    public const long MaxBatchBytesCeiling = 1L << 30;
+
+    /// <summary>
+    /// Largest accepted batch in bytes of float32 data; default 64 MiB, at most 1 GiB (a batch is one array).
+    /// Over it: 413 / RESOURCE_EXHAUSTED.
+    /// </summary>
+    [Range(1024, MaxBatchBytesCeiling)]
     public long MaxBatchBytes { get; set; } = 64L * 1024 * 1024;
 
     /// <summary>

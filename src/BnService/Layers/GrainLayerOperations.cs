@@ -33,6 +33,7 @@ internal sealed class GrainLayerOperations(IGrainFactory grains) : ILayerOperati
     public async Task<TrainOutcome> TrainAsync(string name, TrainInput input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
+        RequestId.Validate(input.RequestId);
         var reply = Unwrap(await Retry(() => Layer(Checked(name)).Train(new TrainCall(ToGrain(input.Input), input.BatchWeights, input.RequestId))));
         return new TrainOutcome(FromGrain(reply.Output), reply.BatchMean, reply.BatchVariance, reply.Step, reply.PendingUpdates);
     }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using BnEngine;
 using BnService.Hosting;
 using BnService.Layers;
+using BnService.Rest.Json;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
@@ -45,6 +46,12 @@ public sealed class RequestBodies(IOptions<LimitOptions> limits, IOptions<JsonOp
         {
             return await JsonSerializer.DeserializeAsync<T>(body, json.Value.SerializerOptions, cancellationToken)
                    ?? throw new ServiceException(ServiceErrorKind.InvalidArgument, "the body is null; expected a JSON object");
+        }
+        catch (TensorTooLargeException e)
+        {
+            var field = FieldOf(e.Path);
+            throw new ServiceException(ServiceErrorKind.TooLarge,
+                $"{field ?? "a tensor"} holds more than {e.MaxBytes / sizeof(float)} float32 values, over the limit of {e.MaxBytes} bytes", field);
         }
         catch (JsonException e)
         {

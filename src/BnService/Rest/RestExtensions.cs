@@ -1,7 +1,10 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using BnService.Hosting;
 using BnService.Rest.Json;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 
 namespace BnService.Rest;
 
@@ -13,7 +16,7 @@ public static class RestExtensions
     /// </summary>
     public static WebApplicationBuilder AddBnRest(this WebApplicationBuilder builder)
     {
-        builder.Services.ConfigureHttpJsonOptions(o => Configure(o.SerializerOptions));
+        builder.Services.AddOptions<JsonOptions>().Configure<IOptions<LimitOptions>>((o, limits) => Configure(o.SerializerOptions, limits.Value.MaxBatchBytes));
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ClientErrorHandler>();
@@ -47,12 +50,13 @@ public static class RestExtensions
         return app;
     }
 
-    public static void Configure(JsonSerializerOptions options)
+    /// <summary>api.md's JSON: snake_case names, strict numbers and members, tensors of at most <paramref name="maxBatchBytes"/> each.</summary>
+    public static void Configure(JsonSerializerOptions options, long maxBatchBytes)
     {
         options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
         options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
         options.NumberHandling = JsonNumberHandling.Strict;
-        options.Converters.Add(new JsonTensorConverter());
+        options.Converters.Add(new JsonTensorConverter(maxBatchBytes));
         options.Converters.Add(new TensorDataConverter());
         options.Converters.Add(new ChannelValuesConverter());
     }

@@ -5,9 +5,16 @@ using BnService.Layers;
 
 namespace BnService.Rest.Json;
 
-/// <summary>Reads <c>{"shape": [...], "data": [...]}</c>, parsing every number straight into a float32 byte buffer.</summary>
-public sealed class JsonTensorConverter : JsonConverter<JsonTensor>
+/// <summary>
+/// Reads <c>{"shape": [...], "data": [...]}</c>, parsing every number straight into a float32 byte buffer that
+/// never grows past <paramref name="maxBytes"/> (Limits:MaxBatchBytes): one value more is a
+/// <see cref="TensorTooLargeException"/> (413) at once, whatever the shape says.
+/// </summary>
+public sealed class JsonTensorConverter(long maxBytes) : JsonConverter<JsonTensor>
 {
+    /// <summary>The most float32 values one tensor may hold: the batch limit, and never past the largest array.</summary>
+    private readonly int _maxCount = (int)Math.Min(maxBytes, Array.MaxLength) / sizeof(float);
+
     public override JsonTensor Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
@@ -67,14 +74,14 @@ public sealed class JsonTensorConverter : JsonConverter<JsonTensor>
         return [.. dims];
     }
 
-    private static (byte[] Bytes, int Count) ReadData(ref Utf8JsonReader reader)
+    private (byte[] Bytes, int Count) ReadData(ref Utf8JsonReader reader)
     {
         if (reader.TokenType != JsonTokenType.StartArray)
         {
             throw new JsonException("\"data\" is an array of numbers");
         }
 
-        var bytes = new byte[256];
+        var bytes = new byte[Math.Min(256, sizeof(float) * _maxCount)];
         var count = 0;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
@@ -83,17 +90,33 @@ public sealed class JsonTensorConverter : JsonConverter<JsonTensor>
                 throw new JsonException($"\"data\"[{count}] is not a float32 number");
             }
 
-            if (4 * (count + 1) > bytes.Length)
+            if (sizeof(float) * (count + 1) > bytes.Length)
             {
-                Array.Resize(ref bytes, checked(bytes.Length * 2));
+                if (count >= _maxCount)
+                {
+                    throw new TensorTooLargeException(maxBytes);
+                }
+
+                // Doubling, capped at the limit: in int range since _maxCount * 4 is at most Array.MaxLength.
+                Array.Resize(ref bytes, (int)Math.Min(2L * bytes.Length, sizeof(float) * (long)_maxCount));
             }
 
-            BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(4 * count), value);
+            BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(sizeof(float) * count), value);
             count++;
         }
 
         return (bytes, count);
     }
+}
+
+/// <summary>
+/// A tensor's <c>data</c> holds more float32 values than the batch limit allows. A <see cref="JsonException"/>, so the
+/// serializer adds the JSON path of the tensor; <see cref="RequestBodies"/> answers it with 413.
+/// </summary>
+public sealed class TensorTooLargeException(long maxBytes)
+    : JsonException($"the tensor holds more than {maxBytes / sizeof(float)} float32 values ({maxBytes} bytes), over the limit of {maxBytes} bytes")
+{
+    public long MaxBytes { get; } = maxBytes;
 }
 
 /// <summary>Writes a tensor as <c>{"shape": [...], "data": [...]}</c> straight from its float32 bytes.</summary>
