@@ -1,6 +1,10 @@
+using System.Globalization;
+using BnService.Grpc;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Serilog;
 using Serilog.Formatting.Compact;
+using GrpcStatusCode = Grpc.Core.StatusCode;
 
 namespace BnService.Hosting;
 
@@ -34,12 +38,32 @@ public static class LoggingExtensions
         return builder;
     }
 
-    /// <summary>One structured line per request: method, route, layer, status, elapsed milliseconds.</summary>
+    /// <summary>The request line of a REST call (and of any request without a gRPC status).</summary>
+    public const string HttpTemplate = "HTTP {RequestMethod} {Route} layer {Layer} responded {StatusCode} in {Elapsed:0.000} ms";
+
+    /// <summary>The request line of a gRPC call: its gRPC status first, since its HTTP status is 200 whatever happened.</summary>
+    public const string GrpcTemplate = "gRPC {Route} layer {Layer} responded {GrpcStatus} (HTTP {StatusCode}) in {Elapsed:0.000} ms";
+
+    /// <summary>
+    /// One structured line per request: method, route, layer, status, elapsed milliseconds; a gRPC call's line
+    /// says its gRPC status (<see cref="GrpcTemplate"/>, chosen per line by <see cref="RequestLineLogger"/>).
+    /// </summary>
     /// <remarks>Call first: the line covers everything after it. The route and layer are recorded by <see cref="UseBnRouteLogging"/>.</remarks>
     public static WebApplication UseBnRequestLogging(this WebApplication app)
     {
         app.UseSerilogRequestLogging(options =>
-            options.MessageTemplate = "HTTP {RequestMethod} {Route} layer {Layer} responded {StatusCode} in {Elapsed:0.000} ms");
+        {
+            options.MessageTemplate = HttpTemplate;
+            options.Logger = new RequestLineLogger(() => Log.Logger, GrpcRequestLogInterceptor.StatusProperty, GrpcTemplate);
+            options.EnrichDiagnosticContext = (diagnostics, http) =>
+            {
+                // The status the call answered with, also for calls the interceptor never saw (an unknown method).
+                if (GrpcStatusOf(http) is { } status)
+                {
+                    diagnostics.Set(GrpcRequestLogInterceptor.StatusProperty, status);
+                }
+            };
+        });
         return app;
     }
 
@@ -58,5 +82,17 @@ public static class LoggingExtensions
             return next(http);
         });
         return app;
+    }
+
+    /// <summary>The grpc-status the response carries (in its trailers, or its headers for a trailers-only answer), by name.</summary>
+    private static string? GrpcStatusOf(HttpContext http)
+    {
+        var value = http.Features.Get<IHttpResponseTrailersFeature>()?.Trailers["grpc-status"].ToString();
+        if (string.IsNullOrEmpty(value))
+        {
+            value = http.Response.Headers["grpc-status"].ToString();
+        }
+
+        return int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var code) ? ((GrpcStatusCode)code).ToString() : null;
     }
 }
