@@ -1,7 +1,7 @@
 namespace BnService.Layers.Grains;
 
 // What crosses a layer grain call. Batches travel as [Immutable] bytes so that a call inside one silo passes
-// them by reference instead of deep-copying them (see docs/architecture.md).
+// them by reference instead of deep-copying them (see docs/service.md, "Layers on grains").
 
 /// <summary>A float32 tensor as little-endian bytes with its (already validated) shape.</summary>
 [GenerateSerializer, Immutable, Alias("bn.GrainTensor")]
