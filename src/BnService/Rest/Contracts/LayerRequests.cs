@@ -105,7 +105,7 @@ public sealed class TrainRequest
     public required JsonTensor Input { get; init; }
     /// <summary>One non-negative weight per batch row (TF <c>batch_weights</c>).</summary>
     public float[]? BatchWeights { get; init; }
-    /// <summary>A retry with the same id answers as the first call and is not applied again.</summary>
+    /// <summary>A retry with the same id answers as the first call and is not applied again. 1 to 256 characters, no control characters.</summary>
     public string? RequestId { get; init; }
 }
 
