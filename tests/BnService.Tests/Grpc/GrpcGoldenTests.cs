@@ -12,16 +12,16 @@ public sealed class GrpcGoldenTests(GoldenHost fixture) : IClassFixture<GoldenHo
     private readonly BatchNorm.BatchNormClient _client = fixture.Host.Client;
     private readonly GoldenRest _rest = new(fixture.Host.Rest);
 
-    public static TheoryData<string> LayerCases => GoldenCases.LayerCaseIds();
+    public static TheoryData<string> LayerCases => GoldenFile.LayerCaseIds();
 
-    public static TheoryData<string> OpCases => GoldenCases.OpCaseIds();
+    public static TheoryData<string> OpCases => GoldenFile.OpCaseIds();
 
     [Theory]
     [MemberData(nameof(LayerCases))]
     public async Task LayerCase(string id)
     {
-        var golden = GoldenCases.Case(id);
-        var tolerance = GoldenTolerance.Of(golden);
+        var golden = GoldenFile.Case(id);
+        var tolerance = Tolerance.Of(golden);
         var layer = golden["layer"]!.AsObject();
         var dataName = id + ".grpc";
         var rawName = id + ".grpc-raw";
@@ -122,8 +122,8 @@ public sealed class GrpcGoldenTests(GoldenHost fixture) : IClassFixture<GoldenHo
     [MemberData(nameof(OpCases))]
     public async Task OpCase(string id)
     {
-        var golden = GoldenCases.Case(id);
-        var tolerance = GoldenTolerance.Of(golden);
+        var golden = GoldenFile.Case(id);
+        var tolerance = Tolerance.Of(golden);
         var request = golden["request"]!.AsObject();
         var expect = golden["expect"]!.AsObject();
         switch ((string)golden["op"]!)
@@ -158,7 +158,7 @@ public sealed class GrpcGoldenTests(GoldenHost fixture) : IClassFixture<GoldenHo
         }
     }
 
-    private static void AssertState(JsonObject expect, Layer layer, GoldenTolerance tolerance, string where)
+    private static void AssertState(JsonObject expect, Layer layer, Tolerance tolerance, string where)
     {
         foreach (var (key, value) in expect)
         {

@@ -14,16 +14,16 @@ public class RestGoldenTests(SharedService factory)
 {
     private readonly HttpClient _client = factory.CreateClient();
 
-    public static TheoryData<string> LayerCases() => GoldenCases.LayerCaseIds();
+    public static TheoryData<string> LayerCases() => GoldenFile.LayerCaseIds();
 
-    public static TheoryData<string> OpCases() => GoldenCases.OpCaseIds();
+    public static TheoryData<string> OpCases() => GoldenFile.OpCaseIds();
 
     [Theory]
     [MemberData(nameof(LayerCases))]
     public async Task LayerCaseReplaysOverRest(string id)
     {
-        var golden = GoldenCases.Case(id);
-        var tolerance = GoldenTolerance.Of(golden);
+        var golden = GoldenFile.Case(id);
+        var tolerance = Tolerance.Of(golden);
         var config = golden["layer"]!.DeepClone().AsObject();
         var name = LayerNames.Unique("golden-" + id);
         config["name"] = name;
@@ -112,8 +112,8 @@ public class RestGoldenTests(SharedService factory)
     [MemberData(nameof(OpCases))]
     public async Task OpCaseReplaysOverRest(string id)
     {
-        var golden = GoldenCases.Case(id);
-        var tolerance = GoldenTolerance.Of(golden);
+        var golden = GoldenFile.Case(id);
+        var tolerance = Tolerance.Of(golden);
         var answer = await PostAsync($"/v1/ops/{(string)golden["op"]!}", golden["request"]!.DeepClone().AsObject());
         foreach (var (field, expected) in golden["expect"]!.AsObject())
         {
@@ -127,7 +127,7 @@ public class RestGoldenTests(SharedService factory)
         return await ReadJsonAsync(response);
     }
 
-    private static void AssertTensor(GoldenTolerance tolerance, JsonNode? expected, JsonNode? actual, string what)
+    private static void AssertTensor(Tolerance tolerance, JsonNode? expected, JsonNode? actual, string what)
     {
         Assert.Equal(expected!["shape"]!.AsArray().Select(d => (long)d!), actual!["shape"]!.AsArray().Select(d => (long)d!));
         tolerance.AssertClose(expected["data"], Doubles(actual["data"]), what);

@@ -1,9 +1,9 @@
 using System.Text.Json.Nodes;
 
-namespace BnService.Tests.Grpc;
+namespace BnTestSupport;
 
-/// <summary>Data/bn-golden.json (api.md terms), read once from the test output directory.</summary>
-internal static class GoldenCases
+/// <summary>Data/bn-golden.json (api.md terms), read once from the test output directory; shared by the engine and service tests.</summary>
+public static class GoldenFile
 {
     private static readonly Lazy<IReadOnlyDictionary<string, JsonObject>> Cases = new(Load);
 
@@ -12,8 +12,10 @@ internal static class GoldenCases
     /// <summary>Ids of the cases that describe a layer (a config and steps).</summary>
     public static TheoryData<string> LayerCaseIds() => Ids(c => c["layer"] is not null);
 
-    /// <summary>Ids of the stateless op cases.</summary>
-    public static TheoryData<string> OpCaseIds() => Ids(c => c["op"] is not null);
+    /// <summary>Ids of the stateless op cases with the given <c>op</c>, or of every op case.</summary>
+    public static TheoryData<string> OpCaseIds(string? op = null) => Ids(c => c["op"] is not null && (op is null || (string?)c["op"] == op));
+
+    public static int CaseCount => Cases.Value.Count;
 
     private static TheoryData<string> Ids(Func<JsonObject, bool> filter)
     {
@@ -45,30 +47,26 @@ internal static class GoldenCases
 }
 
 /// <summary>A case's tolerance: |actual - expected| &lt;= abs + rel * |expected| (the file's own per-case figures).</summary>
-internal sealed record GoldenTolerance(double Abs, double Rel)
+public sealed record Tolerance(double Abs, double Rel)
 {
-    public static GoldenTolerance Of(JsonObject goldenCase) => new((double)goldenCase["tolerance"]!["abs"]!, (double)goldenCase["tolerance"]!["rel"]!);
-
-    public void AssertClose(JsonNode? expected, IReadOnlyList<double> actual, string what)
+    public static Tolerance Of(JsonObject goldenCase)
     {
-        var values = expected!.AsArray().Select(v => (double)v!).ToArray();
-        Assert.True(values.Length == actual.Count, $"{what}: expected {values.Length} values, got {actual.Count}");
-        for (var i = 0; i < values.Length; i++)
+        var t = goldenCase["tolerance"]!;
+        return new Tolerance((double)t["abs"]!, (double)t["rel"]!);
+    }
+
+    public void AssertClose(ReadOnlySpan<double> expected, ReadOnlySpan<double> actual, string what)
+    {
+        Assert.True(expected.Length == actual.Length, $"{what}: expected {expected.Length} values, got {actual.Length}");
+        for (var i = 0; i < expected.Length; i++)
         {
-            AssertClose(values[i], actual[i], $"{what}[{i}]");
+            AssertClose(expected[i], actual[i], $"{what}[{i}]");
         }
     }
 
     public void AssertClose(double expected, double actual, string what)
     {
-        var allowed = Abs + (Rel * Math.Abs(expected));
+        var allowed = Abs + Rel * Math.Abs(expected);
         Assert.True(Math.Abs(actual - expected) <= allowed, $"{what}: expected {expected:R}, got {actual:R} (allowed {allowed:G3})");
-    }
-
-    /// <summary>An expected <c>{shape, data}</c> against a response tensor (either encoding).</summary>
-    public void AssertTensor(JsonNode? expected, Bn.V1.Tensor actual, string what)
-    {
-        Assert.Equal(expected!["shape"]!.AsArray().Select(d => (long)d!).ToArray(), actual.Shape.ToArray());
-        AssertClose(expected["data"], Tensors.Values(actual).Select(v => (double)v).ToArray(), what);
     }
 }
