@@ -6,29 +6,34 @@ namespace BnEngine.Kernels;
 /// <summary>
 /// dx = dy*a + (x - mean)*b + c, evaluated in double and rounded once to float32. The three terms cancel
 /// heavily in training-mode backward (dx sums to zero over a channel), so rounding a, b or c to float32 first
-/// would cost far more than float32 precision of the result.
+/// would cost far more than float32 precision of the result. The same pass reports whether every dx it wrote is
+/// finite (an OR of <c>dx - dx</c> per lane, as <see cref="FiniteWatch"/> does for the forward), so the layer
+/// needs no separate scan of grad_input.
 /// </summary>
 internal static class BackwardInputKernel
 {
-    public static void Run(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, WorkSplit split, long start, long end,
+    /// <summary>Writes dx for units [start, end); returns whether every value written is finite.</summary>
+    public static bool Run(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, WorkSplit split, long start, long end,
         ReadOnlySpan<double> mean, ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c, bool vectorized)
     {
         var layout = split.Layout;
         var channels = layout.Channels;
+        Vector<float> seen = default;
         if (split.ChannelsContiguous)
         {
             for (var o = (int)start; o < end; o++)
             {
                 var offset = o * channels;
-                var ch = vectorized ? AcrossChannels(x, dy, dx, offset, mean, a, b, c) : 0;
+                var ch = vectorized ? AcrossChannels(x, dy, dx, offset, mean, a, b, c, ref seen) : 0;
                 for (; ch < channels; ch++)
                 {
                     var i = offset + ch;
                     dx[i] = (float)(dy[i] * a[ch] + (x[i] - mean[ch]) * b[ch] + c[ch]);
+                    FiniteWatch.Observe(dx[i], ref seen);
                 }
             }
 
-            return;
+            return FiniteWatch.AllFinite(seen);
         }
 
         for (var unit = start; unit < end; unit++)
@@ -38,18 +43,21 @@ internal static class BackwardInputKernel
             var i = offset + from;
             if (vectorized)
             {
-                i = AlongRun(x, dy, dx, i, offset + to, mean[ch], a[ch], b[ch], c[ch]);
+                i = AlongRun(x, dy, dx, i, offset + to, mean[ch], a[ch], b[ch], c[ch], ref seen);
             }
 
             for (; i < offset + to; i++)
             {
                 dx[i] = (float)(dy[i] * a[ch] + (x[i] - mean[ch]) * b[ch] + c[ch]);
+                FiniteWatch.Observe(dx[i], ref seen);
             }
         }
+
+        return FiniteWatch.AllFinite(seen);
     }
 
     private static int AcrossChannels(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, int offset,
-        ReadOnlySpan<double> mean, ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c)
+        ReadOnlySpan<double> mean, ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c, ref Vector<float> seen)
     {
         var width = Vector<float>.Count;
         var half = Vector<double>.Count;
@@ -72,14 +80,16 @@ internal static class BackwardInputKernel
                 Vector.FusedMultiplyAdd(x0 - Vector.LoadUnsafe(ref pm, lo), Vector.LoadUnsafe(ref pb, lo), Vector.LoadUnsafe(ref pc, lo)));
             var r1 = Vector.FusedMultiplyAdd(g1, Vector.LoadUnsafe(ref pa, hi),
                 Vector.FusedMultiplyAdd(x1 - Vector.LoadUnsafe(ref pm, hi), Vector.LoadUnsafe(ref pb, hi), Vector.LoadUnsafe(ref pc, hi)));
-            Vector.Narrow(r0, r1).StoreUnsafe(ref pdx, at);
+            var r = Vector.Narrow(r0, r1);
+            r.StoreUnsafe(ref pdx, at);
+            seen |= r - r;
         }
 
         return ch;
     }
 
     private static int AlongRun(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, int from, int to,
-        double mean, double a, double b, double c)
+        double mean, double a, double b, double c, ref Vector<float> seen)
     {
         var width = Vector<float>.Count;
         ref var px = ref MemoryMarshal.GetReference(x);
@@ -94,7 +104,9 @@ internal static class BackwardInputKernel
             Vector.Widen(Vector.LoadUnsafe(ref pdy, at), out var g0, out var g1);
             var r0 = Vector.FusedMultiplyAdd(g0, va, Vector.FusedMultiplyAdd(x0 - vm, vb, vc));
             var r1 = Vector.FusedMultiplyAdd(g1, va, Vector.FusedMultiplyAdd(x1 - vm, vb, vc));
-            Vector.Narrow(r0, r1).StoreUnsafe(ref pdx, at);
+            var r = Vector.Narrow(r0, r1);
+            r.StoreUnsafe(ref pdx, at);
+            seen |= r - r;
         }
 
         return i;

@@ -214,12 +214,12 @@ internal static class ChannelKernels
         }
     }
 
-    /// <summary>dx = dy * a + (x - mean) * b + c per channel.</summary>
-    public static void BackwardInput(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, ChannelLayout layout,
+    /// <summary>dx = dy * a + (x - mean) * b + c per channel; returns whether every dx is finite (from the same pass).</summary>
+    public static bool BackwardInput(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, ChannelLayout layout,
         ReadOnlySpan<double> mean, ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c)
         => BackwardInput(x, dy, dx, layout, mean, a, b, c, KernelOptions.Default);
 
-    public static void BackwardInput(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, ChannelLayout layout,
+    public static bool BackwardInput(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, ChannelLayout layout,
         ReadOnlySpan<double> mean, ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c, KernelOptions options)
     {
         var channels = layout.Channels;
@@ -230,11 +230,10 @@ internal static class ChannelKernels
         c = c[..channels];
         if (split.Workers == 1)
         {
-            BackwardInputKernel.Run(x, dy, dx, split, 0, split.Units, mean, a, b, c, options.Vectorized);
-            return;
+            return BackwardInputKernel.Run(x, dy, dx, split, 0, split.Units, mean, a, b, c, options.Vectorized);
         }
 
-        BackwardInputParallel(x, dy, dx, split, mean, a, b, c, options.Vectorized);
+        return BackwardInputParallel(x, dy, dx, split, mean, a, b, c, options.Vectorized);
     }
 
     /// <summary>Values the pilot shift averages per channel: enough to land well inside the data's spread.</summary>
@@ -453,10 +452,11 @@ internal static class ChannelKernels
         return allFinite;
     }
 
-    private static unsafe void BackwardInputParallel(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, WorkSplit split,
+    private static unsafe bool BackwardInputParallel(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, WorkSplit split,
         ReadOnlySpan<double> mean, ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c, bool vectorized)
     {
         var channels = split.Layout.Channels;
+        var allFinite = true;
         fixed (float* px = x, pdy = dy, pdx = dx)
         fixed (double* pm = mean, pa = a, pb = b, pc = c)
         {
@@ -465,10 +465,15 @@ internal static class ChannelKernels
             Parallel.For(0, split.Workers, new ParallelOptions { MaxDegreeOfParallelism = split.Workers }, worker =>
             {
                 var (start, end) = split.Range(worker);
-                BackwardInputKernel.Run(new ReadOnlySpan<float>((void*)xAt, n), new ReadOnlySpan<float>((void*)dyAt, n), new Span<float>((void*)dxAt, n),
+                if (!BackwardInputKernel.Run(new ReadOnlySpan<float>((void*)xAt, n), new ReadOnlySpan<float>((void*)dyAt, n), new Span<float>((void*)dxAt, n),
                     split, start, end, new ReadOnlySpan<double>((void*)mAt, channels), new ReadOnlySpan<double>((void*)aAt, channels),
-                    new ReadOnlySpan<double>((void*)bAt, channels), new ReadOnlySpan<double>((void*)cAt, channels), vectorized);
+                    new ReadOnlySpan<double>((void*)bAt, channels), new ReadOnlySpan<double>((void*)cAt, channels), vectorized))
+                {
+                    allFinite = false;
+                }
             });
         }
+
+        return allFinite;
     }
 }

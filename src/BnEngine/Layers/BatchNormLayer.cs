@@ -223,9 +223,13 @@ public sealed class BatchNormLayer
             (r, d) = (Filled(c, 1), new double[c]);
         }
 
-        var (gradGamma, gradBeta) = GradientPass.Run(Config.Activation, layout, input, gradOutput, gradInput,
+        var (gradGamma, gradBeta, gradInputFinite) = GradientPass.Run(Config.Activation, layout, input, gradOutput, gradInput,
             _state.Gamma, _state.Beta, mean, stddev, r, d, batchStatistics: isTraining, backwardSums);
-        LayerResults.Tensor(gradInput, "grad_input", "grad_output");
+        if (!gradInputFinite)
+        {
+            // Only a pass that did not watch its output, or one that saw a non-finite value, needs the scan.
+            LayerResults.Tensor(gradInput, "grad_input", "grad_output");
+        }
         LayerResults.PerChannel(gradGamma, "grad_gamma", "grad_output");
         LayerResults.PerChannel(gradBeta, "grad_beta", "grad_output");
         var loss = 0.0;

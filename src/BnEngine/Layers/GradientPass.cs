@@ -12,13 +12,14 @@ namespace BnEngine;
 internal static class GradientPass
 {
     /// <summary>
-    /// Writes dx to <paramref name="gradInput"/> and returns dgamma and dbeta. <paramref name="mean"/>,
+    /// Writes dx to <paramref name="gradInput"/> and returns dgamma, dbeta and whether dx is known finite (true only
+    /// when the pass that wrote dx saw every value finite; false means "not known": the caller scans it). <paramref name="mean"/>,
     /// <paramref name="stddev"/>, <paramref name="r"/> and <paramref name="d"/> describe the normalization; with
     /// <paramref name="batchStatistics"/> they are the input's own batch statistics, so dx also flows through them.
     /// </summary>
     /// <exception cref="NonFiniteInputException">input or grad_output holds NaN or an infinity.</exception>
     /// <exception cref="NonFiniteResultException">Finite inputs whose gradient sums are not finite.</exception>
-    public static (double[] GradGamma, double[] GradBeta) Run(Activation activation, ChannelLayout layout,
+    public static (double[] GradGamma, double[] GradBeta, bool GradInputFinite) Run(Activation activation, ChannelLayout layout,
         ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, Span<float> gradInput,
         ReadOnlySpan<double> gamma, ReadOnlySpan<double> beta, ReadOnlySpan<double> mean, ReadOnlySpan<double> stddev,
         ReadOnlySpan<double> r, ReadOnlySpan<double> d, bool batchStatistics, (double[] SumDy, double[] SumDyXmu)? backwardSums = null)
@@ -91,16 +92,17 @@ internal static class GradientPass
                 gradGamma[i] = r[i] * inv * sumDyXmu[i] + d[i] * sumDy[i];
             }
 
-            ChannelKernels.BackwardInput(input, gradZ, gradInput, layout, mean, a, b, k);
+            var finite = ChannelKernels.BackwardInput(input, gradZ, gradInput, layout, mean, a, b, k);
             if (!low.IsEmpty)
             {
                 // dx += lo * a; the high half is free to receive it.
                 var lowPart = scratch.AsSpan(0, count);
                 ChannelKernels.BackwardInput(input, low, lowPart, layout, mean, a, new double[c], new double[c]);
                 TensorPrimitives.Add(gradInput, lowPart, gradInput);
+                finite = false;
             }
 
-            return (gradGamma, sumDy);
+            return (gradGamma, sumDy, finite);
         }
         finally
         {
