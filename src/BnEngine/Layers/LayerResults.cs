@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using BnEngine.Kernels;
 
 namespace BnEngine;
@@ -27,6 +28,13 @@ internal static class LayerResults
     /// <summary>Throws unless every per-channel value is finite.</summary>
     public static void PerChannel(ReadOnlySpan<double> values, string name, string field)
     {
+        // A NaN or an infinity makes the (vectorized) sum non-finite, so a finite sum proves every value finite; a
+        // non-finite sum of finite values (an overflow) only sends the check to the loop below.
+        if (double.IsFinite(TensorPrimitives.Sum(values)))
+        {
+            return;
+        }
+
         for (var i = 0; i < values.Length; i++)
         {
             if (!double.IsFinite(values[i]))
