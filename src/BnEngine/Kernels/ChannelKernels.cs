@@ -295,7 +295,22 @@ internal static class ChannelKernels
     /// <summary>From a = Σ(x - k), b = Σ(x - k)^2 (in mean and variance) to the mean and biased variance.</summary>
     private static void Finish(ReadOnlySpan<double> k, double count, Span<double> mean, Span<double> variance)
     {
-        for (var c = 0; c < k.Length; c++)
+        var c = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            // The same operations, Vector<double>.Count channels at a time; a negative or zero variance becomes +0
+            // and NaN stays NaN, as Math.Max(0, v) gives.
+            var n = new Vector<double>(count);
+            for (; c <= k.Length - Vector<double>.Count; c += Vector<double>.Count)
+            {
+                var shifted = new Vector<double>(mean[c..]) / n;
+                (new Vector<double>(k[c..]) + shifted).CopyTo(mean[c..]);
+                var v = new Vector<double>(variance[c..]) / n - shifted * shifted;
+                Vector.ConditionalSelect(Vector.LessThanOrEqual(v, Vector<double>.Zero), Vector<double>.Zero, v).CopyTo(variance[c..]);
+            }
+        }
+
+        for (; c < k.Length; c++)
         {
             var shifted = mean[c] / count;
             mean[c] = k[c] + shifted;
