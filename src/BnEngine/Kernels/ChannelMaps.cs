@@ -208,8 +208,8 @@ internal static class ChannelMaps
             {
                 var dyv = TMap.ReadsGradient ? Vector.LoadUnsafe(ref pdy, at) : default;
                 var result = TMap.Invoke(Vector.LoadUnsafe(ref px, at), dyv, p0, p1, p2, p3, p4);
-            TWatch.Observe(result, ref seen);
-            result.StoreUnsafe(ref py, at);
+                TWatch.Observe(result, ref seen);
+                result.StoreUnsafe(ref py, at);
             }
         }
 
