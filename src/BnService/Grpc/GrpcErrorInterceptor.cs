@@ -98,6 +98,8 @@ public sealed class GrpcErrorInterceptor : Interceptor
         ServiceErrorKind.ConfigMismatch => StatusCode.FailedPrecondition,
         ServiceErrorKind.TooLarge => StatusCode.ResourceExhausted,
         ServiceErrorKind.Unavailable => StatusCode.Unavailable,
+        ServiceErrorKind.Unauthenticated => StatusCode.Unauthenticated,
+        ServiceErrorKind.PermissionDenied => StatusCode.PermissionDenied,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 

@@ -18,6 +18,10 @@ public enum ServiceErrorKind
     UnsupportedMediaType,
     /// <summary>503 / UNAVAILABLE: a cluster node went away and the one retry failed too; nothing the client did, try again.</summary>
     Unavailable,
+    /// <summary>401 / UNAUTHENTICATED: authentication is on and the call carries no valid API key.</summary>
+    Unauthenticated,
+    /// <summary>403 / PERMISSION_DENIED: the call's API key lacks the role the call needs.</summary>
+    PermissionDenied,
 }
 
 /// <summary>An error a client caused; carries the field it is about, when there is one. Changes nothing.</summary>

@@ -22,6 +22,8 @@ public static class ProblemMapping
         ServiceErrorKind.TooLarge => (StatusCodes.Status413PayloadTooLarge, "Request too large"),
         ServiceErrorKind.UnsupportedMediaType => (StatusCodes.Status415UnsupportedMediaType, "Unsupported media type"),
         ServiceErrorKind.Unavailable => (StatusCodes.Status503ServiceUnavailable, "Service unavailable"),
+        ServiceErrorKind.Unauthenticated => (StatusCodes.Status401Unauthorized, "Unauthorized"),
+        ServiceErrorKind.PermissionDenied => (StatusCodes.Status403Forbidden, "Forbidden"),
         _ => (StatusCodes.Status500InternalServerError, "Internal error"),
     };
 
@@ -79,6 +81,12 @@ internal sealed class ClientErrorHandler : IExceptionHandler
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
         var problem = ProblemMapping.For(exception) ?? new ProblemDetails { Status = StatusCodes.Status500InternalServerError };
+        if (problem.Status == StatusCodes.Status401Unauthorized)
+        {
+            // RFC 9110: a 401 names the scheme that would be accepted.
+            httpContext.Response.Headers.WWWAuthenticate = "Bearer";
+        }
+
         await ProblemMapping.WriteAsync(httpContext, problem, exception);
         return true;
     }
