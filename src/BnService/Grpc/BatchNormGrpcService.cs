@@ -1,5 +1,6 @@
 using BnEngine;
 using BnService.Layers;
+using BnService.Security;
 using Grpc.Core;
 using Proto = Bn.V1;
 
@@ -12,6 +13,7 @@ namespace BnService.Grpc;
 /// </summary>
 public sealed class BatchNormGrpcService(ILayerOperations layers, TensorWire tensors) : Proto.BatchNorm.BatchNormBase
 {
+    [RequireAccess(AccessRole.Write)]
     public override async Task<Proto.CreateLayerResponse> CreateLayer(Proto.CreateLayerRequest request, ServerCallContext context)
     {
         var spec = LayerConfigWire.ToSpec(request.Config);
@@ -20,12 +22,14 @@ public sealed class BatchNormGrpcService(ILayerOperations layers, TensorWire ten
         return new Proto.CreateLayerResponse { Layer = LayerWire.ToProto(outcome.Layer), Created = outcome.Created };
     }
 
+    [RequireAccess(AccessRole.Read)]
     public override async Task<Proto.GetLayerResponse> GetLayer(Proto.GetLayerRequest request, ServerCallContext context)
     {
         var layer = await layers.GetAsync(ValidName(request.Name), context.CancellationToken);
         return new Proto.GetLayerResponse { Layer = LayerWire.ToProto(layer) };
     }
 
+    [RequireAccess(AccessRole.Read)]
     public override async Task<Proto.ListLayersResponse> ListLayers(Proto.ListLayersRequest request, ServerCallContext context)
     {
         var found = await layers.ListAsync(NullIfEmpty(request.Prefix), NullIfEmpty(request.Collection), context.CancellationToken);
@@ -38,18 +42,22 @@ public sealed class BatchNormGrpcService(ILayerOperations layers, TensorWire ten
         return response;
     }
 
+    [RequireAccess(AccessRole.Write)]
     public override async Task<Proto.DeleteLayerResponse> DeleteLayer(Proto.DeleteLayerRequest request, ServerCallContext context)
     {
         await layers.DeleteAsync(ValidName(request.Name), context.CancellationToken);
         return new Proto.DeleteLayerResponse();
     }
 
+    [RequireAccess(AccessRole.Write)]
     public override Task<Proto.TrainResponse> Train(Proto.TrainRequest request, ServerCallContext context) =>
         TrainOne(request, context.CancellationToken);
 
+    [RequireAccess(AccessRole.Read)]
     public override Task<Proto.InferResponse> Infer(Proto.InferRequest request, ServerCallContext context) =>
         InferOne(request, context.CancellationToken);
 
+    [RequireAccess(AccessRole.Write)]
     public override async Task<Proto.BackwardResponse> Backward(Proto.BackwardRequest request, ServerCallContext context)
     {
         var name = ValidName(request.Name);
@@ -67,18 +75,21 @@ public sealed class BatchNormGrpcService(ILayerOperations layers, TensorWire ten
         };
     }
 
+    [RequireAccess(AccessRole.Write)]
     public override async Task<Proto.CommitResponse> Commit(Proto.CommitRequest request, ServerCallContext context)
     {
         var layer = await layers.CommitAsync(ValidName(request.Name), context.CancellationToken);
         return new Proto.CommitResponse { Layer = LayerWire.ToProto(layer) };
     }
 
+    [RequireAccess(AccessRole.Write)]
     public override async Task<Proto.ResetResponse> Reset(Proto.ResetRequest request, ServerCallContext context)
     {
         var layer = await layers.ResetAsync(ValidName(request.Name), context.CancellationToken);
         return new Proto.ResetResponse { Layer = LayerWire.ToProto(layer) };
     }
 
+    [RequireAccess(AccessRole.Read)]
     public override Task<Proto.MomentsResponse> Moments(Proto.MomentsRequest request, ServerCallContext context)
     {
         var (input, encoding) = tensors.Read(request.Input, "input");
@@ -92,6 +103,7 @@ public sealed class BatchNormGrpcService(ILayerOperations layers, TensorWire ten
         });
     }
 
+    [RequireAccess(AccessRole.Read)]
     public override Task<Proto.BatchNormalizationResponse> BatchNormalization(Proto.BatchNormalizationRequest request, ServerCallContext context)
     {
         var (x, encoding) = tensors.Read(request.X, "x");
@@ -105,6 +117,7 @@ public sealed class BatchNormGrpcService(ILayerOperations layers, TensorWire ten
     }
 
     /// <summary>One response per request, in order; the next request is read only once the previous answer is written.</summary>
+    [RequireAccess(AccessRole.Write)]
     public override async Task TrainStream(IAsyncStreamReader<Proto.TrainRequest> requestStream,
         IServerStreamWriter<Proto.TrainResponse> responseStream, ServerCallContext context)
     {
@@ -115,6 +128,7 @@ public sealed class BatchNormGrpcService(ILayerOperations layers, TensorWire ten
     }
 
     /// <summary>As <see cref="TrainStream"/>, for inference.</summary>
+    [RequireAccess(AccessRole.Read)]
     public override async Task InferStream(IAsyncStreamReader<Proto.InferRequest> requestStream,
         IServerStreamWriter<Proto.InferResponse> responseStream, ServerCallContext context)
     {

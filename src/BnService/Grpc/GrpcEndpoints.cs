@@ -1,4 +1,5 @@
 using BnService.Hosting;
+using BnService.Security;
 using Grpc.AspNetCore.HealthChecks;
 using Grpc.AspNetCore.Server;
 using Microsoft.AspNetCore.Mvc;
@@ -41,8 +42,10 @@ public static class GrpcEndpoints
         // Kestrel's request body limit (30 MB by default) would cut a large message, and a stream's body is every
         // message it carries: gRPC limits each message instead (MaxReceiveMessageSize, RESOURCE_EXHAUSTED).
         app.MapGrpcService<BatchNormGrpcService>().WithMetadata(new DisableRequestSizeLimitAttribute());
-        app.MapGrpcHealthChecksService();
-        app.MapGrpcReflectionService();
+        // Access of bn.v1.BatchNorm: [RequireAccess] on each method. Health is open (probes carry no keys), and so is
+        // reflection: it describes the API (as Swagger does), never a layer.
+        app.MapGrpcHealthChecksService().AllowOpenAccess();
+        app.MapGrpcReflectionService().AllowOpenAccess();
         return app;
     }
 

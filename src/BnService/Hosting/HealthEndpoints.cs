@@ -1,3 +1,4 @@
+using BnService.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace BnService.Hosting;
@@ -7,7 +8,8 @@ public static class HealthEndpoints
     /// <summary><c>/healthz</c>: the process answers. <c>/readyz</c>: the silo is active and layer calls can be served.</summary>
     public static WebApplication MapBnHealth(this WebApplication app)
     {
-        var health = app.MapGroup("").WithTags("Health");
+        // Open: load balancers and orchestrators probe without keys.
+        var health = app.MapGroup("").WithTags("Health").AllowOpenAccess();
         health.MapGet("/healthz", () => TypedResults.Ok(new HealthStatus("up")))
             .WithName("Liveness").WithSummary("The process is up.");
         health.MapGet("/readyz", Results<Ok<HealthStatus>, JsonHttpResult<HealthStatus>> (IReadiness readiness) =>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using BnService.Layers;
 using BnService.Rest.Contracts;
+using BnService.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace BnService.Rest;
@@ -18,38 +19,38 @@ public static class LayerRoutes
     {
         var layers = routes.MapGroup("/v1/layers").WithTags("Layers");
 
-        layers.MapPost("", CreateLayer).WithName("CreateLayer")
+        layers.MapPost("", CreateLayer).WithName("CreateLayer").RequireAccess(AccessRole.Write)
             .WithSummary("Create a layer, or reuse an existing one (reuse: never | reuse | auto).")
             .Body<CreateLayerRequest>(RequestBodies.Json)
             .Errors(400, 404, 409, 413, 415);
-        layers.MapGet("", ListLayers).WithName("ListLayers")
+        layers.MapGet("", ListLayers).WithName("ListLayers").RequireAccess(AccessRole.Read)
             .WithSummary("List layers, optionally by name prefix and collection.")
             .Errors(400);
-        layers.MapGet("{name}", GetLayer).WithName("GetLayer")
+        layers.MapGet("{name}", GetLayer).WithName("GetLayer").RequireAccess(AccessRole.Read)
             .WithSummary("A layer's configuration and state.")
             .Errors(400, 404);
-        layers.MapDelete("{name}", DeleteLayer).WithName("DeleteLayer")
+        layers.MapDelete("{name}", DeleteLayer).WithName("DeleteLayer").RequireAccess(AccessRole.Write)
             .WithSummary("Delete a layer everywhere.")
             .Errors(400, 404);
-        layers.MapPost("{name}/train", Train).WithName("Train")
+        layers.MapPost("{name}/train", Train).WithName("Train").RequireAccess(AccessRole.Write)
             .WithSummary("Training-mode forward; updates (or queues) the moving statistics. JSON or binary (X-Tensor-Shape).")
             .WithDescription("Binary: Content-Type application/octet-stream, X-Tensor-Shape: 32,8,8,64, little-endian float32 body; " +
                              "optional X-Batch-Weights (comma-separated) and Idempotency-Key (the request_id). With Accept: " +
                              "application/octet-stream the output comes back the same way with X-Layer-Step and X-Pending-Updates.")
             .Body<TrainRequest>(RequestBodies.Json, RequestBodies.Binary)
             .Errors(400, 404, 409, 413, 415);
-        layers.MapPost("{name}/infer", Infer).WithName("Infer")
+        layers.MapPost("{name}/infer", Infer).WithName("Infer").RequireAccess(AccessRole.Read)
             .WithSummary("Inference-mode forward with the moving statistics; never changes state. JSON or binary (X-Tensor-Shape).")
             .Body<InferRequest>(RequestBodies.Json, RequestBodies.Binary)
             .Errors(400, 404, 413, 415);
-        layers.MapPost("{name}/backward", Backward).WithName("Backward")
+        layers.MapPost("{name}/backward", Backward).WithName("Backward").RequireAccess(AccessRole.Write)
             .WithSummary("Gradients of input, gamma and beta; with apply, one SGD step on gamma and beta.")
             .Body<BackwardRequest>(RequestBodies.Json)
             .Errors(400, 404, 413, 415);
-        layers.MapPost("{name}/commit", Commit).WithName("Commit")
+        layers.MapPost("{name}/commit", Commit).WithName("Commit").RequireAccess(AccessRole.Write)
             .WithSummary("Apply the deferred moving-statistics updates in arrival order.")
             .Errors(400, 404);
-        layers.MapPost("{name}/reset", Reset).WithName("Reset")
+        layers.MapPost("{name}/reset", Reset).WithName("Reset").RequireAccess(AccessRole.Write)
             .WithSummary("Back to the initializers, step 0.")
             .Errors(400, 404);
         return layers;

@@ -1,6 +1,7 @@
 using BnEngine;
 using BnService.Layers;
 using BnService.Rest.Contracts;
+using BnService.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace BnService.Rest;
@@ -10,7 +11,8 @@ public static class OpsRoutes
 {
     public static RouteGroupBuilder MapOpsRoutes(this IEndpointRouteBuilder routes)
     {
-        var ops = routes.MapGroup("/v1/ops").WithTags("Ops");
+        // Stateless: nothing to change, so a read key is enough.
+        var ops = routes.MapGroup("/v1/ops").WithTags("Ops").RequireAccess(AccessRole.Read);
         ops.MapPost("moments", Moments).WithName("Moments")
             .WithSummary("tf.nn.moments, or tf.nn.weighted_moments with frequency_weights.")
             .Body<MomentsRequest>(RequestBodies.Json)

@@ -1,0 +1,47 @@
+using BnService.Tests.Infrastructure;
+using Grpc.AspNetCore.Server;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace BnService.Tests.Security;
+
+/// <summary>One endpoint the service maps: a REST route (method and pattern) or a gRPC method.</summary>
+public sealed record ServiceEndpoint(string Description, RouteEndpoint Endpoint)
+{
+    public GrpcMethodMetadata? Grpc => Endpoint.Metadata.GetMetadata<GrpcMethodMetadata>();
+
+    public string? HttpMethod => Endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods.SingleOrDefault();
+
+    public override string ToString() => Description;
+}
+
+/// <summary>Every endpoint of a running host, read from its endpoint data source, so that a new one cannot escape the tests.</summary>
+public static class ServiceEndpoints
+{
+    public static IReadOnlyList<ServiceEndpoint> Of(BnServiceFactory factory)
+    {
+        _ = factory.Server; // builds the host, which maps the endpoints
+        var source = factory.Services.GetRequiredService<EndpointDataSource>();
+        return [.. source.Endpoints.OfType<RouteEndpoint>().Where(e => !IsUnimplementedGrpcCatchAll(e)).Select(Describe).OrderBy(e => e.Description, StringComparer.Ordinal)];
+    }
+
+    /// <summary>
+    /// gRPC maps catch-all routes that answer UNIMPLEMENTED for unknown services and methods: they reach no code of
+    /// the service and declare nothing, so they take the undeclared default (write).
+    /// </summary>
+    public static bool IsUnimplementedGrpcCatchAll(RouteEndpoint endpoint) =>
+        endpoint.Metadata.GetMetadata<GrpcMethodMetadata>() is null
+        && endpoint.DisplayName?.StartsWith("gRPC - Unimplemented", StringComparison.Ordinal) == true;
+
+    private static ServiceEndpoint Describe(RouteEndpoint endpoint)
+    {
+        if (endpoint.Metadata.GetMetadata<GrpcMethodMetadata>() is { } grpc)
+        {
+            return new ServiceEndpoint($"gRPC {grpc.Method.ServiceName}/{grpc.Method.Name}", endpoint);
+        }
+
+        var methods = endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? ["*"];
+        return new ServiceEndpoint($"{string.Join(',', methods)} {endpoint.RoutePattern.RawText}", endpoint);
+    }
+}
