@@ -1,5 +1,6 @@
 using BnService.Grpc;
 using BnService.Hosting;
+using BnService.Inference;
 using BnService.Layers;
 using BnService.Rest;
 using BnService.Security;
@@ -11,6 +12,7 @@ builder.AddBnLayers();
 builder.AddBnRest();
 builder.AddBnGrpc();
 builder.AddBnSecurity();
+builder.AddBnInference();
 
 var app = builder.Build();
 app.UseBnRequestLogging();
@@ -20,4 +22,5 @@ app.UseBnSecurity();
 app.MapBnHealth();
 app.MapBnRest();
 app.MapBnGrpc();
+app.MapBnInference();
 app.Run();
