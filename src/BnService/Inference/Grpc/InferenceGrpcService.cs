@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using BnService.Grpc;
 using BnService.Hosting;
 using BnService.Layers;
+using BnService.Security;
 using Google.Protobuf;
 using Google.Protobuf.Collections;
 using Grpc.Core;
@@ -15,14 +16,18 @@ namespace BnService.Inference.Grpc;
 /// <c>inference.GRPCInferenceService</c> of the Open Inference Protocol, each layer a model. Inputs come as
 /// <c>raw_input_contents</c> or <c>contents.fp32_contents</c>; the output always goes back as
 /// <c>raw_output_contents</c>, as Triton answers. Errors are thrown as service exceptions and become statuses in
-/// <see cref="GrpcErrorInterceptor"/>, as for <c>bn.v1</c>.
+/// <see cref="GrpcErrorInterceptor"/>, as for <c>bn.v1</c>. Liveness and readiness are health (open); the rest needs read,
+/// and a training call write.
 /// </summary>
+[RequireAccess(AccessRole.Read)]
 public sealed class InferenceGrpcService(LayerModels models, IOptions<LimitOptions> limits, IDiagnosticContext? diagnostics = null)
     : Proto.GRPCInferenceService.GRPCInferenceServiceBase
 {
+    [OpenAccess]
     public override Task<Proto.ServerLiveResponse> ServerLive(Proto.ServerLiveRequest request, ServerCallContext context) =>
         Task.FromResult(new Proto.ServerLiveResponse { Live = true });
 
+    [OpenAccess]
     public override Task<Proto.ServerReadyResponse> ServerReady(Proto.ServerReadyRequest request, ServerCallContext context) =>
         Task.FromResult(new Proto.ServerReadyResponse { Ready = models.ServerReady });
 
@@ -62,6 +67,10 @@ public sealed class InferenceGrpcService(LayerModels models, IOptions<LimitOptio
         var (training, requestId) = LayerModels.ReadMode(parameters);
         parameters.RefuseOthers(InferenceProtocol.Training, InferenceProtocol.RequestId);
         CheckOutputs(request.Outputs);
+        if (training)
+        {
+            AccessControl.Require(context, AccessRole.Write);
+        }
 
         var answer = await models.RunAsync(new InferenceCall(request.ModelName, request.ModelVersion, input, training, requestId),
             context.CancellationToken);

@@ -1,4 +1,5 @@
 using BnService.Rest;
+using BnService.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace BnService.Inference.Rest;
@@ -15,15 +16,19 @@ public static class InferenceRoutes
 {
     public static RouteGroupBuilder MapInferenceRoutes(this IEndpointRouteBuilder routes)
     {
-        var v2 = routes.MapGroup(InferenceErrors.PathPrefix).WithTags("Open Inference Protocol").AddEndpointFilter(InferenceErrors.Filter);
+        // Read by default: metadata, readiness, inference. Health is open; a training call checks for write itself.
+        var v2 = routes.MapGroup(InferenceErrors.PathPrefix).WithTags("Open Inference Protocol").AddEndpointFilter(InferenceErrors.Filter)
+            .RequireAccess(AccessRole.Read);
 
         v2.MapGet("", ServerMetadata).WithName("InferenceServerMetadata")
             .WithSummary("Server name, version and protocol extensions (binary_tensor_data).");
         v2.MapGet("health/live", ServerLive).WithName("InferenceServerLive")
-            .WithSummary("The server answers.");
+            .WithSummary("The server answers.")
+            .AllowOpenAccess();
         v2.MapGet("health/ready", ServerReady).WithName("InferenceServerReady")
             .WithSummary("The server can serve layers; 503 until then.")
-            .Produces<ServerReadyBody>(StatusCodes.Status503ServiceUnavailable);
+            .Produces<ServerReadyBody>(StatusCodes.Status503ServiceUnavailable)
+            .AllowOpenAccess();
 
         v2.MapGet("models/{name}", ModelMetadata).WithName("InferenceModelMetadata")
             .WithSummary("A layer as a model: one FP32 input 'input', one FP32 output 'output', C at the channel axis.")
@@ -51,13 +56,13 @@ public static class InferenceRoutes
             .WithDescription(inferDescription)
             .Body<InferRequestDoc>(RequestBodies.Json)
             .Produces<InferResponseDoc>(StatusCodes.Status200OK, InferResult.Json, InferResult.Binary)
-            .Errors(400, 404, 409, 413, 415);
+            .Errors(400, 401, 403, 404, 409, 413, 415);
         v2.MapPost("models/{name}/versions/{version}/infer", InferVersion).WithName("InferenceModelVersionInfer")
             .WithSummary("The same for version 1, the only one.")
             .WithDescription(inferDescription)
             .Body<InferRequestDoc>(RequestBodies.Json)
             .Produces<InferResponseDoc>(StatusCodes.Status200OK, InferResult.Json, InferResult.Binary)
-            .Errors(400, 404, 409, 413, 415);
+            .Errors(400, 401, 403, 404, 409, 413, 415);
         return v2;
     }
 
@@ -102,6 +107,11 @@ public static class InferenceRoutes
         CancellationToken cancellationToken)
     {
         var read = await services.Reader.ReadAsync(request, name, version, cancellationToken);
+        if (read.Call.Training)
+        {
+            AccessControl.Require(request.HttpContext, AccessRole.Write);
+        }
+
         var answer = await services.Models.RunAsync(read.Call, cancellationToken);
         return new InferResult(name, read.Id, answer, read.BinaryOutput);
     }
