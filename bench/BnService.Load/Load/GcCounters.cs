@@ -1,0 +1,115 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Tracing;
+using Microsoft.Diagnostics.NETCore.Client;
+using Microsoft.Diagnostics.Tracing;
+
+namespace BnService.Load.Load;
+
+/// <summary>What a server's garbage collector did during a measured window.</summary>
+public sealed record GcFigures(double AllocatedBytes, int Gen0, int Gen1, int Gen2, double MaxHeapMb, double MaxWorkingSetMb);
+
+/// <summary>
+/// A server process's System.Runtime counters (allocation, gen0/1/2 collections, heap size, working set), read over
+/// EventPipe every <see cref="IntervalSeconds"/> while the run lasts. Each sample covers the interval that ends at its
+/// time stamp; a window's figures sum the samples stamped inside it, so they are good to about one interval.
+/// </summary>
+public sealed class GcCounters : IDisposable
+{
+    public const double IntervalSeconds = 0.25;
+
+    private readonly EventPipeSession _session;
+    private readonly EventPipeEventSource _source;
+    private readonly Thread _reader;
+    private readonly ConcurrentQueue<(DateTime At, string Name, double Value)> _samples = new();
+
+    public GcCounters(int processId)
+    {
+        var provider = new EventPipeProvider("System.Runtime", EventLevel.Informational, 0,
+            new Dictionary<string, string> { ["EventCounterIntervalSec"] = IntervalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        _session = new DiagnosticsClient(processId).StartEventPipeSession([provider], requestRundown: false);
+        _source = new EventPipeEventSource(_session.EventStream);
+        _source.Dynamic.All += OnEvent;
+        _reader = new Thread(() =>
+        {
+            try
+            {
+                _source.Process();
+            }
+            catch (Exception)
+            {
+                // The server went away: the session ends with it.
+            }
+        }) { IsBackground = true, Name = "gc-counters" };
+        _reader.Start();
+    }
+
+    /// <summary>The counters summed (allocations, collections) or maximized (heap, working set) over [from, to] (UTC).</summary>
+    public GcFigures Window(DateTime from, DateTime to)
+    {
+        var slack = TimeSpan.FromSeconds(IntervalSeconds / 2);
+        double allocated = 0, heap = 0, workingSet = 0;
+        int gen0 = 0, gen1 = 0, gen2 = 0;
+        foreach (var (at, name, value) in _samples)
+        {
+            if (at <= from + slack || at > to + slack)
+            {
+                continue;
+            }
+
+            switch (name)
+            {
+                case "alloc-rate": allocated += value; break;
+                case "gen-0-gc-count": gen0 += (int)value; break;
+                case "gen-1-gc-count": gen1 += (int)value; break;
+                case "gen-2-gc-count": gen2 += (int)value; break;
+                case "gc-heap-size": heap = Math.Max(heap, value); break;
+                case "working-set": workingSet = Math.Max(workingSet, value); break;
+            }
+        }
+
+        return new GcFigures(allocated, gen0, gen1, gen2, heap, workingSet);
+    }
+
+    /// <summary>Waits for the samples of a window that just ended to arrive.</summary>
+    public static Task SettleAsync() => Task.Delay(TimeSpan.FromSeconds(IntervalSeconds * 3));
+
+    private void OnEvent(TraceEvent e)
+    {
+        if (e.EventName != "EventCounters" || e.PayloadValue(0) is not IDictionary<string, object> outer
+            || outer.TryGetValue("Payload", out var inner) is false || inner is not IDictionary<string, object> payload)
+        {
+            return;
+        }
+
+        var name = payload.TryGetValue("Name", out var n) ? n as string : null;
+        if (name is null)
+        {
+            return;
+        }
+
+        // Incrementing counters report "Increment" (per interval), polling counters "Mean".
+        var value = payload.TryGetValue("Increment", out var increment) ? Convert.ToDouble(increment, System.Globalization.CultureInfo.InvariantCulture)
+            : payload.TryGetValue("Mean", out var mean) ? Convert.ToDouble(mean, System.Globalization.CultureInfo.InvariantCulture)
+            : double.NaN;
+        if (!double.IsNaN(value))
+        {
+            _samples.Enqueue((e.TimeStamp.ToUniversalTime(), name, value));
+        }
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            _session.Stop();
+        }
+        catch (Exception)
+        {
+            // Already gone with its process.
+        }
+
+        _reader.Join(TimeSpan.FromSeconds(5));
+        _source.Dispose();
+        _session.Dispose();
+    }
+}
