@@ -9,13 +9,17 @@ namespace BnService.Load.Load;
 public sealed record GcFigures(double AllocatedBytes, int Gen0, int Gen1, int Gen2, double MaxHeapMb, double MaxWorkingSetMb);
 
 /// <summary>
-/// A server process's System.Runtime counters (allocation, gen0/1/2 collections, heap size, working set), read over
-/// EventPipe every <see cref="IntervalSeconds"/> while the run lasts. Each sample covers the interval that ends at its
-/// time stamp; a window's figures sum the samples stamped inside it, so they are good to about one interval.
+/// A server process's garbage collector, watched over EventPipe while the run lasts: the runtime's GC events
+/// (GCAllocationTick, about every 100 KB allocated, each carrying the bytes since the previous one; GCStart with its
+/// generation) and the System.Runtime counters for heap size and working set (every <see cref="IntervalSeconds"/>).
+/// A window's figures come from the events stamped inside it: allocations to about 100 KB, collections exactly.
 /// </summary>
 public sealed class GcCounters : IDisposable
 {
     public const double IntervalSeconds = 0.25;
+
+    /// <summary>The runtime provider's GC keyword.</summary>
+    private const long GcKeyword = 0x1;
 
     private readonly EventPipeSession _session;
     private readonly EventPipeEventSource _source;
@@ -24,11 +28,17 @@ public sealed class GcCounters : IDisposable
 
     public GcCounters(int processId)
     {
-        var provider = new EventPipeProvider("System.Runtime", EventLevel.Informational, 0,
-            new Dictionary<string, string> { ["EventCounterIntervalSec"] = IntervalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) });
-        _session = new DiagnosticsClient(processId).StartEventPipeSession([provider], requestRundown: false);
+        EventPipeProvider[] providers =
+        [
+            new("Microsoft-Windows-DotNETRuntime", EventLevel.Verbose, GcKeyword),
+            new("System.Runtime", EventLevel.Informational, 0,
+                new Dictionary<string, string> { ["EventCounterIntervalSec"] = IntervalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) }),
+        ];
+        _session = new DiagnosticsClient(processId).StartEventPipeSession(providers, requestRundown: false);
         _source = new EventPipeEventSource(_session.EventStream);
-        _source.Dynamic.All += OnEvent;
+        _source.Dynamic.All += OnCounter;
+        _source.Clr.GCAllocationTick += e => _samples.Enqueue((e.TimeStamp.ToUniversalTime(), "allocated", e.AllocationAmount64));
+        _source.Clr.GCStart += e => _samples.Enqueue((e.TimeStamp.ToUniversalTime(), "gc", e.Depth));
         _reader = new Thread(() =>
         {
             try
@@ -43,7 +53,7 @@ public sealed class GcCounters : IDisposable
         _reader.Start();
     }
 
-    /// <summary>The counters summed (allocations, collections) or maximized (heap, working set) over [from, to] (UTC).</summary>
+    /// <summary>Allocations and collections summed, heap size and working set maximized over [from, to] (UTC).</summary>
     public GcFigures Window(DateTime from, DateTime to)
     {
         var slack = TimeSpan.FromSeconds(IntervalSeconds / 2);
@@ -51,17 +61,19 @@ public sealed class GcCounters : IDisposable
         int gen0 = 0, gen1 = 0, gen2 = 0;
         foreach (var (at, name, value) in _samples)
         {
-            if (at <= from + slack || at > to + slack)
+            // Events are points in time; a counter sample covers the interval before its stamp.
+            var shift = name is "allocated" or "gc" ? TimeSpan.Zero : slack;
+            if (at <= from + shift || at > to + shift)
             {
                 continue;
             }
 
             switch (name)
             {
-                case "alloc-rate": allocated += value; break;
-                case "gen-0-gc-count": gen0 += (int)value; break;
-                case "gen-1-gc-count": gen1 += (int)value; break;
-                case "gen-2-gc-count": gen2 += (int)value; break;
+                case "allocated": allocated += value; break;
+                case "gc" when value == 0: gen0++; break;
+                case "gc" when value == 1: gen1++; break;
+                case "gc": gen2++; break;
                 case "gc-heap-size": heap = Math.Max(heap, value); break;
                 case "working-set": workingSet = Math.Max(workingSet, value); break;
             }
@@ -73,7 +85,7 @@ public sealed class GcCounters : IDisposable
     /// <summary>Waits for the samples of a window that just ended to arrive.</summary>
     public static Task SettleAsync() => Task.Delay(TimeSpan.FromSeconds(IntervalSeconds * 3));
 
-    private void OnEvent(TraceEvent e)
+    private void OnCounter(TraceEvent e)
     {
         if (e.EventName != "EventCounters" || e.PayloadValue(0) is not IDictionary<string, object> outer
             || outer.TryGetValue("Payload", out var inner) is false || inner is not IDictionary<string, object> payload)
