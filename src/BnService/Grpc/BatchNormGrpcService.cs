@@ -50,12 +50,20 @@ public sealed class BatchNormGrpcService(ILayerOperations layers, TensorWire ten
     }
 
     [RequireAccess(AccessRole.Write)]
-    public override Task<Proto.TrainResponse> Train(Proto.TrainRequest request, ServerCallContext context) =>
-        TrainOne(request, context.CancellationToken);
+    public override async Task<Proto.TrainResponse> Train(Proto.TrainRequest request, ServerCallContext context)
+    {
+        var (response, buffers) = await TrainOne(request, context.CancellationToken);
+        buffers.ReturnAfterResponse(context.GetHttpContext());
+        return response;
+    }
 
     [RequireAccess(AccessRole.Read)]
-    public override Task<Proto.InferResponse> Infer(Proto.InferRequest request, ServerCallContext context) =>
-        InferOne(request, context.CancellationToken);
+    public override async Task<Proto.InferResponse> Infer(Proto.InferRequest request, ServerCallContext context)
+    {
+        var (response, buffers) = await InferOne(request, context.CancellationToken);
+        buffers.ReturnAfterResponse(context.GetHttpContext());
+        return response;
+    }
 
     [RequireAccess(AccessRole.Write)]
     public override async Task<Proto.BackwardResponse> Backward(Proto.BackwardRequest request, ServerCallContext context)
@@ -123,7 +131,10 @@ public sealed class BatchNormGrpcService(ILayerOperations layers, TensorWire ten
     {
         await foreach (var request in requestStream.ReadAllAsync(context.CancellationToken))
         {
-            await responseStream.WriteAsync(await TrainOne(request, context.CancellationToken), context.CancellationToken);
+            var (response, buffers) = await TrainOne(request, context.CancellationToken);
+            await responseStream.WriteAsync(response, context.CancellationToken);
+            // Written (serialized into the response pipe): the arrays serve the next message.
+            buffers.ReturnNow();
         }
     }
 
@@ -134,17 +145,24 @@ public sealed class BatchNormGrpcService(ILayerOperations layers, TensorWire ten
     {
         await foreach (var request in requestStream.ReadAllAsync(context.CancellationToken))
         {
-            await responseStream.WriteAsync(await InferOne(request, context.CancellationToken), context.CancellationToken);
+            var (response, buffers) = await InferOne(request, context.CancellationToken);
+            await responseStream.WriteAsync(response, context.CancellationToken);
+            buffers.ReturnNow();
         }
     }
 
-    private async Task<Proto.TrainResponse> TrainOne(Proto.TrainRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// The answer, and the arrays free once it is written: the batch (the request message is not used after this;
+    /// its raw_data array then serves as a later output) and the output, unless a request_id's replay holds it.
+    /// </summary>
+    private async Task<(Proto.TrainResponse Response, CallBuffers Buffers)> TrainOne(Proto.TrainRequest request, CancellationToken cancellationToken)
     {
         var name = ValidName(request.Name);
         var (input, encoding) = tensors.Read(request.Input, "input");
         var weights = request.BatchWeights.Count > 0 ? request.BatchWeights.ToArray() : null;
-        var outcome = await layers.TrainAsync(name, new TrainInput(input, weights, NullIfEmpty(request.RequestId)), cancellationToken);
-        return new Proto.TrainResponse
+        var requestId = NullIfEmpty(request.RequestId);
+        var outcome = await layers.TrainAsync(name, new TrainInput(input, weights, requestId), cancellationToken);
+        var response = new Proto.TrainResponse
         {
             Output = TensorWire.Write(outcome.Output, encoding),
             BatchMean = { outcome.BatchMean },
@@ -152,14 +170,15 @@ public sealed class BatchNormGrpcService(ILayerOperations layers, TensorWire ten
             Step = outcome.Step,
             PendingUpdates = outcome.PendingUpdates,
         };
+        return (response, new CallBuffers(input.Bytes, requestId is null ? outcome.Output.Bytes : null));
     }
 
-    private async Task<Proto.InferResponse> InferOne(Proto.InferRequest request, CancellationToken cancellationToken)
+    private async Task<(Proto.InferResponse Response, CallBuffers Buffers)> InferOne(Proto.InferRequest request, CancellationToken cancellationToken)
     {
         var name = ValidName(request.Name);
         var (input, encoding) = tensors.Read(request.Input, "input");
         var output = await layers.InferAsync(name, input, cancellationToken);
-        return new Proto.InferResponse { Output = TensorWire.Write(output, encoding) };
+        return (new Proto.InferResponse { Output = TensorWire.Write(output, encoding) }, new CallBuffers(input.Bytes, output.Bytes));
     }
 
     /// <summary>api.md "Names" (the engine's rule), checked before a layer is looked up.</summary>

@@ -75,7 +75,7 @@ public sealed class TensorWire(long maxTensorBytes)
         }
         else
         {
-            result.Data.AddRange(tensor.Values.ToArray());
+            result.Data.AddRange(tensor.Values);
         }
 
         return result;
@@ -98,13 +98,8 @@ public sealed class TensorWire(long maxTensorBytes)
     private static byte[] DataBytes(Google.Protobuf.Collections.RepeatedField<float> data, TensorShape shape, string field)
     {
         shape.EnsureLength(data.Count, field);
-        var bytes = new byte[data.Count * sizeof(float)];
-        var values = MemoryMarshal.Cast<byte, float>(bytes.AsSpan());
-        for (var i = 0; i < values.Length; i++)
-        {
-            values[i] = data[i];
-        }
-
+        var bytes = TensorBuffers.Rent(data.Count * sizeof(float));
+        UnsafeCollectionOperations.AsSpan(data).CopyTo(MemoryMarshal.Cast<byte, float>(bytes.AsSpan()));
         return bytes;
     }
 }

@@ -102,6 +102,8 @@ public static class LayerRoutes
         }
 
         var outcome = await services.Layers.TrainAsync(name, input, cancellationToken);
+        // The layer is done with the batch; the output is free once written, unless a request_id's replay holds it.
+        new CallBuffers(input.Input.Bytes, input.RequestId is null ? outcome.Output.Bytes : null).ReturnAfterResponse(request.HttpContext);
         return RequestBodies.WantsBinary(request)
             ? new BinaryTensorResult(outcome.Output, outcome.Step, outcome.PendingUpdates)
             : TypedResults.Ok(new TrainResponse(outcome.Output, outcome.BatchMean, outcome.BatchVariance, outcome.Step, outcome.PendingUpdates));
@@ -126,6 +128,7 @@ public static class LayerRoutes
         }
 
         var output = await services.Layers.InferAsync(name, input, cancellationToken);
+        new CallBuffers(input.Bytes, output.Bytes).ReturnAfterResponse(request.HttpContext);
         return RequestBodies.WantsBinary(request) ? new BinaryTensorResult(output) : TypedResults.Ok(new InferResponse(output));
     }
 

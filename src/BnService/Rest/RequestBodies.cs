@@ -78,7 +78,7 @@ public sealed class RequestBodies(IOptions<LimitOptions> limits, IOptions<JsonOp
         }
 
         using var body = Open(request, Limits.MaxBatchBytes);
-        var bytes = new byte[expected];
+        var bytes = TensorBuffers.Rent((int)expected);
         var read = await body.ReadAtLeastAsync(bytes, bytes.Length, throwOnEndOfStream: false, cancellationToken);
         var extra = new byte[1];
         if (read < expected || await body.ReadAsync(extra, cancellationToken) > 0)

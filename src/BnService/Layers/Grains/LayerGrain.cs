@@ -122,7 +122,7 @@ internal sealed class LayerGrain(
         var reply = Guard(() =>
         {
             var shape = Shape(call.Input, "input.shape");
-            var output = new byte[call.Input.Bytes.Length];
+            var output = TensorBuffers.Rent(call.Input.Bytes.Length);
             var result = layer.Train(shape, Floats(call.Input.Bytes), MemoryMarshal.Cast<byte, float>(output.AsSpan()), call.BatchWeights);
             return new TrainReply(new GrainTensor(call.Input.Shape, output), result.BatchMean, result.BatchVariance, result.Step, result.PendingUpdates);
         }, out var fault);
@@ -149,7 +149,7 @@ internal sealed class LayerGrain(
 
         var output = Guard(() =>
         {
-            var bytes = new byte[input.Bytes.Length];
+            var bytes = TensorBuffers.Rent(input.Bytes.Length);
             layer.Infer(Shape(input, "input.shape"), Floats(input.Bytes), MemoryMarshal.Cast<byte, float>(bytes.AsSpan()));
             return new GrainTensor(input.Shape, bytes);
         }, out var fault);
