@@ -50,12 +50,14 @@ public static class RestExtensions
         return app;
     }
 
-    /// <summary>api.md's JSON: snake_case names, strict numbers and members, tensors of at most <paramref name="maxBatchBytes"/> each.</summary>
+    /// <summary>api.md's JSON: snake_case names, strict numbers, members and nulls, tensors of at most <paramref name="maxBatchBytes"/> each.</summary>
     public static void Configure(JsonSerializerOptions options, long maxBatchBytes)
     {
         options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
         options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
         options.NumberHandling = JsonNumberHandling.Strict;
+        // A null where the contract has no null (a required tensor, a name) is a 400 naming the field, never a null deep inside.
+        options.RespectNullableAnnotations = true;
         options.Converters.Add(new JsonTensorConverter(maxBatchBytes));
         options.Converters.Add(new TensorDataConverter());
         options.Converters.Add(new ChannelValuesConverter());
