@@ -36,6 +36,24 @@ public static class ProblemMapping
         _ => null,
     };
 
+    /// <summary>
+    /// The problem for a response that has a status and no body yet (no route matched, a method the route does not
+    /// take): the framework's title for the status and a detail naming the request.
+    /// </summary>
+    public static ProblemDetails ForBareStatus(HttpContext httpContext)
+    {
+        var request = httpContext.Request;
+        var status = httpContext.Response.StatusCode;
+        var what = $"{request.Method} {request.PathBase}{request.Path}";
+        var detail = status switch
+        {
+            StatusCodes.Status404NotFound => $"no route matches {what}",
+            StatusCodes.Status405MethodNotAllowed => $"{what}: the route does not take this method",
+            _ => $"{what} answered {status}",
+        };
+        return new ProblemDetails { Status = status, Detail = detail };
+    }
+
     /// <summary>The status an exception answers with: its client error's, otherwise 500.</summary>
     public static int StatusFor(Exception exception) => For(exception)?.Status ?? StatusCodes.Status500InternalServerError;
 

@@ -46,7 +46,7 @@ public static class RestExtensions
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages(context =>
-            ProblemMapping.WriteAsync(context.HttpContext, new ProblemDetails { Status = context.HttpContext.Response.StatusCode }));
+            ProblemMapping.WriteAsync(context.HttpContext, ProblemMapping.ForBareStatus(context.HttpContext)));
         return app;
     }
 
