@@ -1,0 +1,43 @@
+using Google.Protobuf;
+using Grpc.Core;
+
+namespace BnService.Grpc;
+
+/// <summary>
+/// Binds a service's methods with request marshallers that answer bytes which are no valid message (a bad tag, a
+/// field past the end, a string that is not UTF-8) with INVALID_ARGUMENT. Without it the framework reads the
+/// request before any interceptor runs and answers UNKNOWN, logging the client's bytes as a server fault.
+/// </summary>
+public sealed class MalformedMessageBinder(ServiceBinderBase inner) : ServiceBinderBase
+{
+    public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, UnaryServerMethod<TRequest, TResponse>? handler) =>
+        inner.AddMethod(Checked(method), handler);
+
+    public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, ClientStreamingServerMethod<TRequest, TResponse>? handler) =>
+        inner.AddMethod(Checked(method), handler);
+
+    public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, ServerStreamingServerMethod<TRequest, TResponse>? handler) =>
+        inner.AddMethod(Checked(method), handler);
+
+    public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, DuplexStreamingServerMethod<TRequest, TResponse>? handler) =>
+        inner.AddMethod(Checked(method), handler);
+
+    private static Method<TRequest, TResponse> Checked<TRequest, TResponse>(Method<TRequest, TResponse> method)
+        where TRequest : class
+        where TResponse : class
+    {
+        var read = method.RequestMarshaller.ContextualDeserializer;
+        var requests = Marshallers.Create(method.RequestMarshaller.ContextualSerializer, context =>
+        {
+            try
+            {
+                return read(context);
+            }
+            catch (InvalidProtocolBufferException e)
+            {
+                throw new RpcException(new Status(StatusCode.InvalidArgument, $"the request is not a valid {method.FullName} message: {e.Message}"));
+            }
+        });
+        return new Method<TRequest, TResponse>(method.Type, method.ServiceName, method.Name, requests, method.ResponseMarshaller);
+    }
+}
