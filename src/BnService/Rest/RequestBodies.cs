@@ -90,6 +90,15 @@ public sealed class RequestBodies(IOptions<LimitOptions> limits, IOptions<JsonOp
         return new TensorData(shape, bytes);
     }
 
+    /// <summary>Reads a whole body of at most <paramref name="limit"/> bytes (413 past it), whatever its content.</summary>
+    public static async Task<byte[]> ReadBytesAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
+    {
+        await using var body = Open(request, limit);
+        using var bytes = new MemoryStream();
+        await body.CopyToAsync(bytes, cancellationToken);
+        return bytes.ToArray();
+    }
+
     public static ServiceException TooLarge(long limit) =>
         new(ServiceErrorKind.TooLarge, $"the request body is over the limit of {limit} bytes", "body");
 
