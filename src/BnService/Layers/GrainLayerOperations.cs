@@ -6,8 +6,11 @@ namespace BnService.Layers;
 
 /// <summary><see cref="ILayerOperations"/> on layer grains: names are checked here, grain faults become <see cref="ServiceException"/>.
 /// A call that a node failure interrupted is retried once.</summary>
-internal sealed class GrainLayerOperations(IGrainFactory grains) : ILayerOperations
+internal sealed class GrainLayerOperations(IGrainFactory grains) : ILayerOperations, ILayerStateImport
 {
+    /// <summary>Reads of the layer before an import gives up because the layer keeps changing under it.</summary>
+    private const int ImportAttempts = 3;
+
     public async Task<CreateOutcome> CreateAsync(LayerSpec spec, ReuseMode reuse, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(spec);
@@ -55,6 +58,24 @@ internal sealed class GrainLayerOperations(IGrainFactory grains) : ILayerOperati
 
     public async Task<LayerView> ResetAsync(string name, CancellationToken cancellationToken = default) =>
         View(Unwrap(await Retry(() => Layer(Checked(name)).Reset())));
+
+    public async Task<LayerView> ImportAsync(string name, Func<LayerView, LayerState> newState, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(newState);
+        for (var attempt = 1; ; attempt++)
+        {
+            var current = await GetAsync(name, cancellationToken);
+            var state = LayerStateRecord.From(newState(current));
+            var config = LayerConfigRecord.From(current.Config);
+            var reply = await Retry(() => Layer(name).ReplaceState(config, current.State.Version, state));
+            if (reply.Fault is { Kind: ServiceErrorKind.ConfigMismatch } && attempt < ImportAttempts)
+            {
+                continue;
+            }
+
+            return View(Unwrap(reply));
+        }
+    }
 
     private ILayerGrain Layer(string name) => grains.GetGrain<ILayerGrain>(name);
 

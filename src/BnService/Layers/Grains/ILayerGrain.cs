@@ -37,4 +37,11 @@ public interface ILayerGrain : IGrainWithStringKey
 
     [Alias("Reset")]
     Task<GrainReply<LayerSnapshot>> Reset();
+
+    /// <summary>
+    /// Replaces the state if the layer still has <paramref name="config"/> and <paramref name="expectedVersion"/>
+    /// (otherwise ConfigMismatch, nothing changed); the version becomes <paramref name="expectedVersion"/> + 1.
+    /// </summary>
+    [Alias("ReplaceState")]
+    Task<GrainReply<LayerSnapshot>> ReplaceState(LayerConfigRecord config, long expectedVersion, LayerStateRecord state);
 }

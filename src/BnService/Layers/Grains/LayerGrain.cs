@@ -196,6 +196,33 @@ internal sealed class LayerGrain(
         return GrainReply<LayerSnapshot>.Ok(Snapshot());
     }
 
+    public async Task<GrainReply<LayerSnapshot>> ReplaceState(LayerConfigRecord config, long expectedVersion, LayerStateRecord state)
+    {
+        if (_layer is not { } layer)
+        {
+            return Missing<LayerSnapshot>();
+        }
+
+        if (layer.CaptureState().Version != expectedVersion || !layer.Config.SameAs(config.ToConfig()))
+        {
+            return GrainReply<LayerSnapshot>.Fail(ServiceErrorKind.ConfigMismatch, $"layer '{Name}' changed while its state was being replaced; try again");
+        }
+
+        var next = state.ToState();
+        next.Version = expectedVersion + 1;
+        try
+        {
+            _layer = new BatchNormLayer(layer.Config, next);
+        }
+        catch (ArgumentException e)
+        {
+            return GrainReply<LayerSnapshot>.Fail(ServiceErrorKind.InvalidArgument, $"the state does not fit layer '{Name}': {e.Message}", "body");
+        }
+
+        await ChangedAsync();
+        return GrainReply<LayerSnapshot>.Ok(Snapshot());
+    }
+
     private GrainReply<BackwardReply> RunBackward(BackwardCall call)
     {
         if (_layer is not { } layer)
