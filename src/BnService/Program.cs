@@ -4,6 +4,7 @@ using BnService.Inference;
 using BnService.Layers;
 using BnService.Rest;
 using BnService.Security;
+using BnService.StateFiles;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddBnLogging();
@@ -13,6 +14,7 @@ builder.AddBnRest();
 builder.AddBnGrpc();
 builder.AddBnSecurity();
 builder.AddBnInference();
+builder.AddBnStateFiles();
 
 var app = builder.Build();
 app.UseBnRequestLogging();
@@ -23,4 +25,5 @@ app.MapBnHealth();
 app.MapBnRest();
 app.MapBnGrpc();
 app.MapBnInference();
+app.MapBnStateFiles();
 app.Run();
