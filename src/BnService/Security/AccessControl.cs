@@ -10,8 +10,15 @@ public static class AccessControl
     /// What a call to <paramref name="endpoint"/> needs: its declaration (null: open), or write when it declares
     /// nothing, so an endpoint someone forgot to declare is never open to read keys.
     /// </summary>
-    public static AccessRole? Needed(Endpoint endpoint) =>
-        endpoint.Metadata.GetMetadata<IAccessDeclaration>() is { } declaration ? declaration.Role : AccessRole.Write;
+    public static AccessRole? Needed(Endpoint endpoint)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        return Needed(endpoint.Metadata);
+    }
+
+    /// <inheritdoc cref="Needed(Endpoint)"/>
+    public static AccessRole? Needed(IEnumerable<object> endpointMetadata) =>
+        endpointMetadata.OfType<IAccessDeclaration>().LastOrDefault() is { } declaration ? declaration.Role : AccessRole.Write;
 
     /// <summary>Whether <paramref name="endpoint"/> declares its access (a test lists those that do not).</summary>
     public static bool IsDeclared(Endpoint endpoint) => endpoint.Metadata.GetMetadata<IAccessDeclaration>() is not null;

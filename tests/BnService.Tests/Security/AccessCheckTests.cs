@@ -1,4 +1,6 @@
+using BnService.Grpc;
 using BnService.Layers;
+using BnService.Rest;
 using BnService.Security;
 using Microsoft.AspNetCore.Http;
 
@@ -36,5 +38,14 @@ public sealed class AccessCheckTests
     {
         var denied = Assert.Throws<ServiceException>(() => AccessControl.Require(new DefaultHttpContext(), AccessRole.Read));
         Assert.Equal(ServiceErrorKind.Unauthenticated, denied.Kind);
+    }
+
+    [Fact]
+    public void BothProtocolsMapTheAccessErrorsInTheirOnePlace()
+    {
+        Assert.Equal(StatusCodes.Status401Unauthorized, ProblemMapping.For(ServiceErrorKind.Unauthenticated).Status);
+        Assert.Equal(StatusCodes.Status403Forbidden, ProblemMapping.For(ServiceErrorKind.PermissionDenied).Status);
+        Assert.Equal(global::Grpc.Core.StatusCode.Unauthenticated, GrpcErrorInterceptor.Code(ServiceErrorKind.Unauthenticated));
+        Assert.Equal(global::Grpc.Core.StatusCode.PermissionDenied, GrpcErrorInterceptor.Code(ServiceErrorKind.PermissionDenied));
     }
 }

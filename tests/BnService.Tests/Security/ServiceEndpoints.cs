@@ -1,4 +1,3 @@
-using BnService.Tests.Infrastructure;
 using Grpc.AspNetCore.Server;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -19,10 +18,10 @@ public sealed record ServiceEndpoint(string Description, RouteEndpoint Endpoint)
 /// <summary>Every endpoint of a running host, read from its endpoint data source, so that a new one cannot escape the tests.</summary>
 public static class ServiceEndpoints
 {
-    public static IReadOnlyList<ServiceEndpoint> Of(BnServiceFactory factory)
+    /// <summary>The endpoints of the host whose services these are (a factory's <c>Services</c> starts its host, which maps them).</summary>
+    public static IReadOnlyList<ServiceEndpoint> Of(IServiceProvider services)
     {
-        _ = factory.Server; // builds the host, which maps the endpoints
-        var source = factory.Services.GetRequiredService<EndpointDataSource>();
+        var source = services.GetRequiredService<EndpointDataSource>();
         return [.. source.Endpoints.OfType<RouteEndpoint>().Where(e => !IsUnimplementedGrpcCatchAll(e)).Select(Describe).OrderBy(e => e.Description, StringComparer.Ordinal)];
     }
 
