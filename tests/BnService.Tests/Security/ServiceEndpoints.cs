@@ -1,5 +1,6 @@
 using Grpc.AspNetCore.Server;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -18,6 +19,9 @@ public sealed record ServiceEndpoint(string Description, RouteEndpoint Endpoint)
 /// <summary>Every endpoint of a running host, read from its endpoint data source, so that a new one cannot escape the tests.</summary>
 public static class ServiceEndpoints
 {
+    /// <summary>The endpoints of <paramref name="factory"/>'s host (started if it was not).</summary>
+    public static IReadOnlyList<ServiceEndpoint> Of(WebApplicationFactory<Program> factory) => Of(factory.Services);
+
     /// <summary>The endpoints of the host whose services these are (a factory's <c>Services</c> starts its host, which maps them).</summary>
     public static IReadOnlyList<ServiceEndpoint> Of(IServiceProvider services)
     {
