@@ -175,8 +175,8 @@ public static class InferRequestJson
                 JsonTokenType.False => false,
                 JsonTokenType.String => reader.GetString()!,
                 JsonTokenType.Number when reader.TryGetInt64(out var integer) => integer,
-                JsonTokenType.Number => reader.GetDouble(),
-                _ => throw Invalid($"'{name}' must be a boolean, a number or a string", $"{field}.{name}"),
+                JsonTokenType.Number when reader.TryGetDouble(out var number) => number,
+                _ => throw Invalid($"'{name}' must be a boolean, a finite number or a string", $"{field}.{name}"),
             };
         }
 
