@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using BnEngine;
 using BnService.Hosting;
@@ -41,10 +42,12 @@ public sealed class RequestBodies(IOptions<LimitOptions> limits, IOptions<JsonOp
         }
 
         var limit = Limits.MaxJsonBodyBytes;
-        using var body = Open(request, limit);
+        var (buffer, length) = await BufferAsync(request, limit, cancellationToken);
         try
         {
-            return await JsonSerializer.DeserializeAsync<T>(body, json.Value.SerializerOptions, cancellationToken)
+            // One pass over the whole body. (Streamed, the serializer would re-scan a tensor's array from its start each
+            // time more of it arrived, since the tensor converter needs the whole value at once.)
+            return JsonSerializer.Deserialize<T>(buffer.AsSpan(0, length), json.Value.SerializerOptions)
                    ?? throw new ServiceException(ServiceErrorKind.InvalidArgument, "the body is null; expected a JSON object");
         }
         catch (TensorTooLargeException e)
@@ -57,6 +60,53 @@ public sealed class RequestBodies(IOptions<LimitOptions> limits, IOptions<JsonOp
         {
             var field = FieldOf(e.Path);
             throw new ServiceException(ServiceErrorKind.InvalidArgument, Describe(e, field), field);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>The whole body (at most <paramref name="limit"/> bytes, else 413) in a pooled array the caller returns.</summary>
+    private static async Task<(byte[] Buffer, int Length)> BufferAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
+    {
+        using var body = Open(request, limit);
+        var known = request.ContentLength;
+        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Max(1, Math.Min(known ?? 16 * 1024, limit)));
+        var length = 0;
+        try
+        {
+            if (known is { } contentLength)
+            {
+                // The server ends the body at its Content-Length.
+                length = await body.ReadAtLeastAsync(buffer.AsMemory(0, (int)contentLength), (int)contentLength, throwOnEndOfStream: false,
+                    cancellationToken);
+                return (buffer, length);
+            }
+
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(2L * buffer.Length, Array.MaxLength));
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+
+                var read = await body.ReadAsync(buffer.AsMemory(length), cancellationToken);
+                if (read == 0)
+                {
+                    return (buffer, length);
+                }
+
+                length += read;
+            }
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
         }
     }
 

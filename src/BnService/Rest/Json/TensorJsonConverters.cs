@@ -35,7 +35,7 @@ public sealed class JsonTensorConverter(long maxBytes) : JsonConverter<JsonTenso
                     shape = ReadShape(ref reader);
                     break;
                 case "data":
-                    (bytes, count) = ReadData(ref reader);
+                    (bytes, count) = ReadData(ref reader, ExpectedCount(shape));
                     break;
                 default:
                     throw new JsonException($"a tensor has only \"shape\" and \"data\", not \"{property}\"");
@@ -74,14 +74,34 @@ public sealed class JsonTensorConverter(long maxBytes) : JsonConverter<JsonTenso
         return [.. dims];
     }
 
-    private (byte[] Bytes, int Count) ReadData(ref Utf8JsonReader reader)
+    /// <summary>The element count a shape read before the data names, when it is one the data may have (to size the buffer once).</summary>
+    private int? ExpectedCount(long[]? shape)
+    {
+        if (shape is null)
+        {
+            return null;
+        }
+
+        long count = 1;
+        foreach (var dim in shape)
+        {
+            if (dim <= 0 || dim > _maxCount || (count *= dim) > _maxCount)
+            {
+                return null;
+            }
+        }
+
+        return (int)count;
+    }
+
+    private (byte[] Bytes, int Count) ReadData(ref Utf8JsonReader reader, int? expected)
     {
         if (reader.TokenType != JsonTokenType.StartArray)
         {
             throw new JsonException("\"data\" is an array of numbers");
         }
 
-        var bytes = new byte[Math.Min(256, sizeof(float) * _maxCount)];
+        var bytes = expected is { } exact ? TensorBuffers.Rent(sizeof(float) * exact) : new byte[Math.Min(256, sizeof(float) * _maxCount)];
         var count = 0;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
@@ -98,7 +118,7 @@ public sealed class JsonTensorConverter(long maxBytes) : JsonConverter<JsonTenso
                 }
 
                 // Doubling, capped at the limit: in int range since _maxCount * 4 is at most Array.MaxLength.
-                Array.Resize(ref bytes, (int)Math.Min(2L * bytes.Length, sizeof(float) * (long)_maxCount));
+                Array.Resize(ref bytes, (int)Math.Min(Math.Max(256, 2L * bytes.Length), sizeof(float) * (long)_maxCount));
             }
 
             BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(sizeof(float) * count), value);
