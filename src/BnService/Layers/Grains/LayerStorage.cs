@@ -29,7 +29,9 @@ internal static class LayerStorage
                 break;
             default:
                 // Also for a kind whose settings do not parse: validation stops the start and says why.
-                silo.AddMemoryGrainStorage(Name);
+                // The binary serializer here too: the JSON default costs a training step about 100 KB of garbage and most of its time.
+                silo.AddMemoryGrainStorage(Name, options => options.Configure<Serializer>((o, serializer) =>
+                    o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer)));
                 break;
         }
 
