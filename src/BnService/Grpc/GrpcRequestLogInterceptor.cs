@@ -57,11 +57,14 @@ public sealed class GrpcRequestLogInterceptor(IDiagnosticContext? diagnostics = 
         }
     }
 
-    /// <summary>The request's <c>name</c>, or its config's for CreateLayer.</summary>
-    private static string? LayerName(object request) => request switch
+    /// <summary>
+    /// The layer a request names: its <c>name</c>, its config's for CreateLayer, or its <c>model_name</c> (the Open
+    /// Inference Protocol's word for a layer). The request log and the rate limiter read it here.
+    /// </summary>
+    internal static string? LayerName(object request) => request switch
     {
         Bn.V1.CreateLayerRequest create => create.Config?.Name,
-        IMessage message => message.Descriptor.FindFieldByName("name")?.Accessor.GetValue(message) as string,
+        IMessage message => (message.Descriptor.FindFieldByName("name") ?? message.Descriptor.FindFieldByName("model_name"))?.Accessor.GetValue(message) as string,
         _ => null,
     };
 }
