@@ -1,10 +1,12 @@
+using Grpc.AspNetCore.Server;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
 namespace BnService.Security;
 
 public static class SecurityExtensions
 {
-    /// <summary>Access control: optional API keys and who may call what (see SECURITY.md).</summary>
+    /// <summary>Access control (optional API keys, who may call what) and rate limits (see SECURITY.md).</summary>
     public static WebApplicationBuilder AddBnSecurity(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<AuthSettings>().BindConfiguration(AuthSettings.Section).ValidateOnStart();
@@ -13,6 +15,18 @@ public static class SecurityExtensions
             ? ring
             : throw new OptionsValidationException(AuthSettings.Section, typeof(AuthSettings), [error]));
         builder.AddBnSwaggerSecurity();
+
+        builder.Services.AddOptions<RateLimitSettings>().BindConfiguration(RateLimitSettings.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<RateLimitSettings>, RateLimitSettingsValidation>();
+        builder.Services.AddSingleton<CallRateLimiter>();
+        if (builder.Configuration.GetSection(RateLimitSettings.Section).Get<RateLimitSettings>()?.Enabled == true)
+        {
+            builder.Services.AddRateLimiter(_ => { });
+            builder.Services.AddOptions<RateLimiterOptions>().Configure<CallRateLimiter>(RestRateLimiting.Configure);
+            // Added after the log and error interceptors, so it runs innermost and they see its status.
+            builder.Services.Configure<GrpcServiceOptions>(o => o.Interceptors.Add<GrpcRateLimitInterceptor>());
+        }
+
         return builder;
     }
 
@@ -20,6 +34,12 @@ public static class SecurityExtensions
     public static WebApplication UseBnSecurity(this WebApplication app)
     {
         app.UseMiddleware<AccessControlMiddleware>();
+        // After access control, so a call is counted against its key's name.
+        if (app.Services.GetRequiredService<IOptions<RateLimitSettings>>().Value.Enabled)
+        {
+            app.UseRateLimiter();
+        }
+
         return app;
     }
 }
