@@ -5,6 +5,7 @@ using BnService.Layers;
 using BnService.Rest;
 using BnService.Security;
 using BnService.StateFiles;
+using BnService.Telemetry;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddBnLogging();
@@ -15,6 +16,7 @@ builder.AddBnGrpc();
 builder.AddBnSecurity();
 builder.AddBnInference();
 builder.AddBnStateFiles();
+builder.AddBnTelemetry();
 
 var app = builder.Build();
 app.UseBnRequestLogging();
@@ -26,4 +28,5 @@ app.MapBnRest();
 app.MapBnGrpc();
 app.MapBnInference();
 app.MapBnStateFiles();
+app.MapBnMetrics();
 app.Run();

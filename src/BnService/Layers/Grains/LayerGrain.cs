@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using BnEngine;
 using BnService.Hosting;
+using BnService.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace BnService.Layers.Grains;
@@ -15,11 +16,13 @@ internal sealed class LayerGrain(
     [PersistentState("layer", LayerStorage.Name)] IPersistentState<LayerGrainState> store,
     IOptions<StorageSettings> storage,
     IOptions<LimitOptions> limits,
-    IGrainFactory grains) : Grain, ILayerGrain
+    IGrainFactory grains,
+    LayerMetrics metrics) : Grain, ILayerGrain
 {
     private BatchNormLayer? _layer;
     private LayerConfigRecord? _config;
     private TrainReceipts _receipts = null!;
+    private LayerCounters _metrics = null!;
     private int _unwritten;
 
     private string Name => this.GetPrimaryKeyString();
@@ -33,6 +36,7 @@ internal sealed class LayerGrain(
         }
 
         _receipts = new TrainReceipts(store.State.Receipts, limits.Value.ReplayBytesPerLayer);
+        _metrics = metrics.For(Name);
         return Task.CompletedTask;
     }
 
@@ -99,6 +103,7 @@ internal sealed class LayerGrain(
         store.State = new LayerGrainState();
         _receipts = new TrainReceipts(store.State.Receipts, limits.Value.ReplayBytesPerLayer);
         await grains.GetGrain<ILayerDirectoryGrain>(0).Remove(Name);
+        metrics.Forget(Name);
         DeactivateOnIdle();
         return GrainReply<bool>.Ok(true);
     }
@@ -119,6 +124,7 @@ internal sealed class LayerGrain(
                     "request_id");
         }
 
+        var started = LayerMetrics.Start();
         var reply = Guard(() =>
         {
             var shape = Shape(call.Input, "input.shape");
@@ -130,6 +136,8 @@ internal sealed class LayerGrain(
         {
             return new GrainReply<TrainReply>(null, fault);
         }
+
+        _metrics.Record(LayerOperation.Train, call.Input.Bytes.Length, started);
 
         if (call.RequestId is { } requestId)
         {
@@ -147,12 +155,18 @@ internal sealed class LayerGrain(
             return Task.FromResult(Missing<GrainTensor>());
         }
 
+        var started = LayerMetrics.Start();
         var output = Guard(() =>
         {
             var bytes = TensorBuffers.Rent(input.Bytes.Length);
             layer.Infer(Shape(input, "input.shape"), Floats(input.Bytes), MemoryMarshal.Cast<byte, float>(bytes.AsSpan()));
             return new GrainTensor(input.Shape, bytes);
         }, out var fault);
+        if (output is not null)
+        {
+            _metrics.Record(LayerOperation.Infer, input.Bytes.Length, started);
+        }
+
         return Task.FromResult(new GrainReply<GrainTensor>(output, fault));
     }
 
@@ -230,6 +244,7 @@ internal sealed class LayerGrain(
             return Missing<BackwardReply>();
         }
 
+        var started = LayerMetrics.Start();
         var reply = Guard(() =>
         {
             var shape = Shape(call.Input, "input.shape");
@@ -244,6 +259,11 @@ internal sealed class LayerGrain(
                 MemoryMarshal.Cast<byte, float>(gradInput.AsSpan()), call.IsTraining, call.LearningRate);
             return new BackwardReply(new GrainTensor(call.Input.Shape, gradInput), result.GradGamma, result.GradBeta, result.RegularizationLoss);
         }, out var fault);
+        if (reply is not null)
+        {
+            _metrics.Record(LayerOperation.Backward, call.Input.Bytes.Length + call.GradOutput.Bytes.Length, started);
+        }
+
         return new GrainReply<BackwardReply>(reply, fault);
     }
 

@@ -1,0 +1,63 @@
+using BnService.Security;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace BnService.Telemetry;
+
+public static class TelemetryExtensions
+{
+    /// <summary>Set (environment or configuration): metrics and traces also go out over OTLP.</summary>
+    public const string OtlpEndpointKey = "OTEL_EXPORTER_OTLP_ENDPOINT";
+
+    public const string MetricsPath = "/metrics";
+
+    /// <summary>Orleans' activity sources (grain calls, with <c>AddActivityPropagation</c>) and its meter.</summary>
+    private static readonly string[] OrleansSources = ["Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application"];
+    private const string OrleansMeter = "Microsoft.Orleans";
+
+    /// <summary>
+    /// OpenTelemetry metrics (ASP.NET Core and gRPC requests, Orleans, the .NET runtime, <see cref="LayerMetrics"/>)
+    /// for Prometheus at <see cref="MetricsPath"/>, and traces (requests, grain calls); both also exported over
+    /// OTLP when <see cref="OtlpEndpointKey"/> is set (the exporter reads the other OTEL_EXPORTER_OTLP_* keys itself).
+    /// </summary>
+    public static WebApplicationBuilder AddBnTelemetry(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<TelemetrySettings>().BindConfiguration(TelemetrySettings.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<LayerMetrics>();
+        builder.UseOrleans(silo => silo.AddActivityPropagation());
+
+        var otlp = !string.IsNullOrWhiteSpace(builder.Configuration[OtlpEndpointKey]);
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("bnservice"))
+            .WithMetrics(metrics =>
+            {
+                metrics.AddAspNetCoreInstrumentation()
+                    .AddRuntimeInstrumentation()
+                    .AddMeter(OrleansMeter, LayerMetrics.MeterName)
+                    // No scrape cache: a scrape always shows the counts of that moment (scrapes are seconds apart anyway).
+                    .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0);
+                if (otlp)
+                {
+                    metrics.AddOtlpExporter();
+                }
+            })
+            .WithTracing(tracing =>
+            {
+                tracing.AddAspNetCoreInstrumentation(o => o.Filter = context => !context.Request.Path.StartsWithSegments(MetricsPath))
+                    .AddSource(OrleansSources);
+                if (otlp)
+                {
+                    tracing.AddOtlpExporter();
+                }
+            });
+        return builder;
+    }
+
+    /// <summary>Prometheus' text format at <see cref="MetricsPath"/>: a read.</summary>
+    public static WebApplication MapBnMetrics(this WebApplication app)
+    {
+        app.MapPrometheusScrapingEndpoint(MetricsPath).RequireAccess(AccessRole.Read);
+        return app;
+    }
+}
