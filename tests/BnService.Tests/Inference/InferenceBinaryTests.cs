@@ -81,6 +81,24 @@ public class InferenceBinaryTests(SharedService factory)
     }
 
     [Fact]
+    public async Task LargeBatchesInReusedArraysAnswerEachTheirOwn()
+    {
+        // 128 KiB batches: their arrays go back to the pool after each answer and serve the next calls.
+        int[] shape = [32, 16, 16, 4];
+        var name = await LayerAsync("v2-bin-large");
+        for (var i = 0; i < 4; i++)
+        {
+            var probe = Batch(100 + i, 32 * 16 * 16 * 4);
+            var expected = RestCalls.Floats((await ReadJsonAsync(await _client.PostAsync($"/v1/layers/{name}/infer",
+                Json(new JsonObject { ["input"] = Tensor(shape, probe) }))))["output"]);
+            using var request = BinaryRequest($"/v2/models/{name}/infer", BinaryHeader(shape, binaryOutput: i % 2 == 0), probe);
+            using var response = await _client.SendAsync(request);
+            var values = i % 2 == 0 ? (await ReadBinaryAsync(response)).Values : V2Calls.Floats(Output(await ReadJsonAsync(response))["data"]);
+            Assert.Equal(expected, values);
+        }
+    }
+
+    [Fact]
     public async Task BadBinaryBodiesAre400AndChangeNothing()
     {
         var name = await LayerAsync("v2-bin-bad");

@@ -110,6 +110,31 @@ public sealed class InferenceGrpcTests(InferenceGrpcHost host) : IClassFixture<I
     }
 
     [Fact]
+    public async Task LargeBatchesInReusedArraysAnswerEachTheirOwn()
+    {
+        // 96 KiB batches: their arrays go back to the pool after each answer and serve the next calls.
+        int[] shape = [64, 128, 3];
+        var name = await LayerAsync("grpc-large", trainSteps: 1);
+        for (var i = 0; i < 4; i++)
+        {
+            var probe = V2Calls.Batch(200 + i, 64 * 128 * 3);
+            var expected = Floats((await ReadJsonAsync(await _rest.PostAsync($"/v1/layers/{name}/infer",
+                Json(new JsonObject { ["input"] = Tensor(shape, probe) }))))["output"]);
+            var request = RawRequest(name, shape, probe);
+            if (i % 2 == 1)
+            {
+                request.Parameters["training"] = Bool(true);
+            }
+
+            var answer = RawOutput(await _client.ModelInferAsync(request));
+            if (i % 2 == 0)
+            {
+                Assert.Equal(expected, answer);
+            }
+        }
+    }
+
+    [Fact]
     public async Task Fp32ContentsEqualRawInput()
     {
         var name = await LayerAsync("grpc-contents", trainSteps: 2);

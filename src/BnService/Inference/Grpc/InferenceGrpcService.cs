@@ -94,6 +94,9 @@ public sealed class InferenceGrpcService(LayerModels models, IOptions<LimitOptio
 
         response.Outputs.Add(output);
         response.RawOutputContents.Add(UnsafeByteOperations.UnsafeWrap(answer.Output.Bytes));
+        // The request message is not used after this: its batch array, and the output unless a request_id's replay holds
+        // it, serve later calls once the response is sent.
+        new CallBuffers(input.Bytes, requestId is null ? answer.Output.Bytes : null).ReturnAfterResponse(context.GetHttpContext());
         return response;
     }
 

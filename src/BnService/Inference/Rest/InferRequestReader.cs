@@ -85,7 +85,7 @@ public sealed class InferRequestReader(IOptions<LimitOptions> options)
         }
 
         LayerSignature.CheckByteCount(size, shape, sizeField);
-        return new TensorData(shape, await ReadExactlyAsync(body, size, sizeField, cancellationToken));
+        return new TensorData(shape, await ReadExactlyAsync(body, size, sizeField, cancellationToken, pooled: true));
     }
 
     /// <summary>Binary output when the request's <c>binary_data_output</c> or the output's own <c>binary_data</c> asks for it.</summary>
@@ -177,9 +177,10 @@ public sealed class InferRequestReader(IOptions<LimitOptions> options)
         return new LimitedReadStream(request.Body, limit);
     }
 
-    private static async Task<byte[]> ReadExactlyAsync(Stream body, long length, string field, CancellationToken cancellationToken)
+    /// <param name="pooled">A tensor's bytes: from <see cref="TensorBuffers"/>, as every large batch (given back after the answer).</param>
+    private static async Task<byte[]> ReadExactlyAsync(Stream body, long length, string field, CancellationToken cancellationToken, bool pooled = false)
     {
-        var bytes = new byte[length];
+        var bytes = pooled ? TensorBuffers.Rent((int)length) : new byte[length];
         var read = await body.ReadAtLeastAsync(bytes, bytes.Length, throwOnEndOfStream: false, cancellationToken);
         if (read < length)
         {

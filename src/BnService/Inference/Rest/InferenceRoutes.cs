@@ -1,3 +1,4 @@
+using BnService.Layers;
 using BnService.Rest;
 using BnService.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -113,6 +114,8 @@ public static class InferenceRoutes
         }
 
         var answer = await services.Models.RunAsync(read.Call, cancellationToken);
+        // The layer is done with the batch; the output is free once written, unless a request_id's replay holds it.
+        new CallBuffers(read.Call.Input.Bytes, read.Call.RequestId is null ? answer.Output.Bytes : null).ReturnAfterResponse(request.HttpContext);
         return new InferResult(name, read.Id, answer, read.BinaryOutput);
     }
 }
