@@ -15,8 +15,8 @@ public static class HealthEndpoints
         health.MapGet("/readyz", Results<Ok<HealthStatus>, JsonHttpResult<HealthStatus>> (IReadiness readiness) =>
                 readiness.IsReady
                     ? TypedResults.Ok(new HealthStatus("ready"))
-                    : TypedResults.Json(new HealthStatus("starting"), statusCode: StatusCodes.Status503ServiceUnavailable))
-            .WithName("Readiness").WithSummary("The Orleans silo is active; 503 until then.")
+                    : TypedResults.Json(new HealthStatus(readiness.State), statusCode: StatusCodes.Status503ServiceUnavailable))
+            .WithName("Readiness").WithSummary("The Orleans silo is active and the service is not shutting down; 503 (\"starting\" or \"stopping\") otherwise.")
             .Produces<HealthStatus>(StatusCodes.Status503ServiceUnavailable);
         return app;
     }

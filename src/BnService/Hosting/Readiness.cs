@@ -6,25 +6,33 @@ namespace BnService.Hosting;
 public interface IReadiness
 {
     bool IsReady { get; }
+
+    /// <summary>What /readyz says: <c>ready</c>, or why not.</summary>
+    string State => IsReady ? "ready" : "starting";
 }
 
-/// <summary>Ready from the silo's Active stage until it starts stopping.</summary>
-internal sealed class SiloReadiness : IReadiness, ILifecycleParticipant<ISiloLifecycle>
+/// <summary>
+/// Ready from the silo's Active stage until shutdown begins: <see cref="ShutdownDrain"/> turns it false first, while
+/// the server still serves, so load balancers stop sending calls before the server stops accepting them.
+/// </summary>
+internal sealed class SiloReadiness(ShutdownDrain drain) : IReadiness, ILifecycleParticipant<ISiloLifecycle>
 {
-    private volatile bool _ready;
+    private volatile bool _active;
 
-    public bool IsReady => _ready;
+    public bool IsReady => _active && !drain.IsDraining;
+
+    public string State => IsReady ? "ready" : drain.IsDraining ? "stopping" : "starting";
 
     public void Participate(ISiloLifecycle lifecycle) =>
         lifecycle.Subscribe<SiloReadiness>(ServiceLifecycleStage.Active,
             _ =>
             {
-                _ready = true;
+                _active = true;
                 return Task.CompletedTask;
             },
             _ =>
             {
-                _ready = false;
+                _active = false;
                 return Task.CompletedTask;
             });
 }

@@ -21,6 +21,8 @@ public class BnServiceFactory : WebApplicationFactory<Program>
             ["Cluster:SiloPort"] = ports[0].ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Cluster:GatewayPort"] = ports[1].ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Logging:Level"] = "Warning",
+            // In-memory hosts have no load balancer to tell: stop at once (tests start and stop many hosts).
+            ["Shutdown:DrainDelay"] = "00:00:00",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
