@@ -38,7 +38,7 @@ public sealed class GracefulShutdownTests : IDisposable
             ["Storage__Kind"] = "file",
             ["Storage__Path"] = _folder,
             ["Storage__WriteEvery"] = "100",
-            ["Shutdown__DrainDelay"] = "00:00:02",
+            ["Shutdown__DrainDelay"] = "00:00:03",
             ["Shutdown__Timeout"] = "00:00:30",
         };
         var name = LayerNames.Unique("shutdown");
@@ -55,7 +55,7 @@ public sealed class GracefulShutdownTests : IDisposable
             Assert.True(await stream.ResponseStream.MoveNext(CancellationToken.None));
             var steps = new List<long> { stream.ResponseStream.Current.Step };
 
-            // A REST upload of 4 KiB in 8 pieces, 0.5 s apart: in flight for about 4 s.
+            // A REST upload of 4 KiB in 8 pieces, 0.7 s apart: in flight for about 5 s, past the 3 s drain.
             var uploading = new TaskCompletionSource();
             using var upload = new HttpRequestMessage(HttpMethod.Post, $"/v1/layers/{name}/train") { Content = SlowBatch(256, uploading) };
             var uploaded = rest.SendAsync(upload);
@@ -72,7 +72,7 @@ public sealed class GracefulShutdownTests : IDisposable
             await stream.RequestStream.WriteAsync(Batch(name));
             Assert.True(await stream.ResponseStream.MoveNext(CancellationToken.None));
             steps.Add(stream.ResponseStream.Current.Step);
-            await Task.Delay(TimeSpan.FromSeconds(2.5));
+            await Task.Delay(TimeSpan.FromSeconds(3.5)); // past the drain: the server has stopped accepting
             Assert.False(exited.IsCompleted, "the process exited with a call in flight:\n" + service.Output);
             await stream.RequestStream.WriteAsync(Batch(name));
             Assert.True(await stream.ResponseStream.MoveNext(CancellationToken.None));
@@ -128,7 +128,7 @@ public sealed class GracefulShutdownTests : IDisposable
             values[i] = i % 7;
         }
 
-        var content = new SlowContent(MemoryMarshal.AsBytes(values.AsSpan()).ToArray(), pieces: 8, TimeSpan.FromMilliseconds(500), started);
+        var content = new SlowContent(MemoryMarshal.AsBytes(values.AsSpan()).ToArray(), pieces: 8, TimeSpan.FromMilliseconds(700), started);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
         content.Headers.Add("X-Tensor-Shape", $"{rows},4");
         return content;
