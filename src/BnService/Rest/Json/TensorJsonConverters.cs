@@ -74,6 +74,10 @@ public sealed class JsonTensorConverter(long maxBytes) : JsonConverter<JsonTenso
         return [.. dims];
     }
 
+    /// <summary>A number token as float32: the fast path for plain decimals, the reader's own parser for the rest.</summary>
+    private static bool TryGetFloat(ref Utf8JsonReader reader, out float value) =>
+        (!reader.HasValueSequence && FloatText.TryParseFast(reader.ValueSpan, out value)) || reader.TryGetSingle(out value);
+
     /// <summary>The element count a shape read before the data names, when it is one the data may have (to size the buffer once).</summary>
     private int? ExpectedCount(long[]? shape)
     {
@@ -105,7 +109,7 @@ public sealed class JsonTensorConverter(long maxBytes) : JsonConverter<JsonTenso
         var count = 0;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
-            if (reader.TokenType != JsonTokenType.Number || !reader.TryGetSingle(out var value))
+            if (reader.TokenType != JsonTokenType.Number || !TryGetFloat(ref reader, out var value))
             {
                 throw new JsonException($"\"data\"[{count}] is not a float32 number");
             }

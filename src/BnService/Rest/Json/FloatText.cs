@@ -1,0 +1,105 @@
+namespace BnService.Rest.Json;
+
+/// <summary>
+/// Decimal text to float32, fast for the numbers tensors carry (up to 15 significant digits, a power of ten within
+/// ±22): the digits as an integer, one exact double multiplication or division by a power of ten (correctly rounded,
+/// since both operands are exact doubles), then to float. Anything else, and the rare double that lands exactly halfway
+/// between two floats (where rounding twice could differ from rounding once), is left to the full parser.
+/// </summary>
+public static class FloatText
+{
+    private const int MaxDigits = 15;
+    private const int MaxPower = 22;
+
+    private static readonly double[] PowersOfTen =
+    [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+    ];
+
+    /// <summary>Parses a JSON number (already checked for syntax by the reader); false: use the full parser.</summary>
+    public static bool TryParseFast(ReadOnlySpan<byte> text, out float value)
+    {
+        value = 0;
+        var i = 0;
+        var negative = i < text.Length && text[i] == '-';
+        if (negative)
+        {
+            i++;
+        }
+
+        ulong digits = 0;
+        var significant = 0;
+        var power = 0;
+        for (; i < text.Length && IsDigit(text[i]); i++)
+        {
+            if (!Append(ref digits, ref significant, text[i]))
+            {
+                return false;
+            }
+        }
+
+        if (i < text.Length && text[i] == '.')
+        {
+            for (i++; i < text.Length && IsDigit(text[i]); i++)
+            {
+                if (!Append(ref digits, ref significant, text[i]))
+                {
+                    return false;
+                }
+
+                power--;
+            }
+        }
+
+        if (i < text.Length && (text[i] | 0x20) == 'e')
+        {
+            i++;
+            var exponentNegative = i < text.Length && text[i] == '-';
+            if (i < text.Length && (text[i] == '-' || text[i] == '+'))
+            {
+                i++;
+            }
+
+            var exponent = 0;
+            for (; i < text.Length && IsDigit(text[i]); i++)
+            {
+                exponent = exponent * 10 + (text[i] - '0');
+                if (exponent > 1000)
+                {
+                    return false;
+                }
+            }
+
+            power += exponentNegative ? -exponent : exponent;
+        }
+
+        if (i != text.Length || power is < -MaxPower or > MaxPower)
+        {
+            return false;
+        }
+
+        // Both exact (digits < 10^15 < 2^53), so one operation rounds correctly; the result is a normal float.
+        var exact = power < 0 ? digits / PowersOfTen[-power] : digits * PowersOfTen[power];
+        if ((BitConverter.DoubleToUInt64Bits(exact) & 0x1FFF_FFFF) == 0x1000_0000)
+        {
+            return false;
+        }
+
+        var result = (float)exact;
+        value = negative ? -result : result;
+        return true;
+    }
+
+    private static bool IsDigit(byte c) => (uint)(c - '0') <= 9;
+
+    private static bool Append(ref ulong digits, ref int significant, byte c)
+    {
+        digits = digits * 10 + (uint)(c - '0');
+        if (digits != 0 && ++significant > MaxDigits)
+        {
+            return false;
+        }
+
+        return true;
+    }
+}
