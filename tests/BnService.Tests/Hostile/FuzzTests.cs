@@ -168,8 +168,10 @@ public sealed class FuzzTests(ITestOutputHelper output)
         var dataA = new Bn.V1.Tensor { Shape = { 2, 4 }, Data = { 1, 2, 3, 4, 5, 6, 7, 9 } };
         var rawA = new Bn.V1.Tensor { Shape = { 2, 4 }, RawData = ByteString.CopyFrom(Floats([1, 2, 3, 4, 5, 6, 7, 9])) };
         var dataB = new Bn.V1.Tensor { Shape = { 2, 2, 3 }, Data = { 1, 2, 3, 4, 5, 6, 6, 5, 4, 3, 2, 1 } };
-        (string Method, IMessage Message) template = m.Next(9) switch
+        (string Method, IMessage Message) template = m.Next(11) switch
         {
+            9 => ("TrainStream", new TrainRequest { Name = name ?? "fz.a", Input = rawA }),
+            10 => ("InferStream", new InferRequest { Name = name ?? "fz.b", Input = dataB }),
             0 => ("Train", new TrainRequest { Name = name ?? "fz.a", Input = dataA, BatchWeights = { 1, 2 } }),
             1 => ("Train", new TrainRequest { Name = name ?? "fz.a", Input = rawA, RequestId = $"g{i % 50}" }),
             2 => ("Train", new TrainRequest { Name = name ?? "fz.b", Input = dataB }),
@@ -209,10 +211,25 @@ public sealed class FuzzTests(ITestOutputHelper output)
 
     private static async Task<Outcome> CallAsync(CallInvoker invoker, string method, byte[] bytes, string what, int seed, int i)
     {
-        var call = new Method<byte[], byte[]>(MethodType.Unary, "bn.v1.BatchNorm", method, RawBytes, RawBytes);
+        var streaming = method.EndsWith("Stream", StringComparison.Ordinal);
+        var call = new Method<byte[], byte[]>(streaming ? MethodType.DuplexStreaming : MethodType.Unary, "bn.v1.BatchNorm", method, RawBytes, RawBytes);
         try
         {
-            await invoker.AsyncUnaryCall(call, null, default, bytes);
+            if (streaming)
+            {
+                // One message: the stream answers it or ends with its status, like a unary call.
+                using var stream = invoker.AsyncDuplexStreamingCall(call, null, default);
+                await stream.RequestStream.WriteAsync(bytes);
+                await stream.RequestStream.CompleteAsync();
+                while (await stream.ResponseStream.MoveNext(CancellationToken.None))
+                {
+                }
+            }
+            else
+            {
+                await invoker.AsyncUnaryCall(call, null, default, bytes);
+            }
+
             return new Outcome(true, "OK");
         }
         catch (RpcException e)

@@ -24,13 +24,14 @@ public sealed record GrpcCase(string Name, Func<HostileService, Task> Call, Stat
     }
 
     /// <summary>
-    /// Posts <paramref name="body"/> as the request stream of <c>bn.v1.BatchNorm/{method}</c> and throws the call's
+    /// Posts <paramref name="body"/> as the request stream of <c>bn.v1.BatchNorm/{method}</c> (or of <paramref name="method"/>
+    /// itself when it names its service, <c>service/method</c>) and throws the call's
     /// status as an <see cref="RpcException"/>, as the typed client would (a call without grpc-status is UNKNOWN).
     /// </summary>
     public static async Task RawAsync(HostileService service, string method, byte[] body, string contentType = "application/grpc")
     {
         using var http = service.RawHttp2();
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"/bn.v1.BatchNorm/{method}")
+        using var request = new HttpRequestMessage(HttpMethod.Post, method.Contains('/', StringComparison.Ordinal) ? $"/{method}" : $"/bn.v1.BatchNorm/{method}")
         {
             Version = HttpVersion.Version20,
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,

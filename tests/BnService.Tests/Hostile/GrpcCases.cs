@@ -144,6 +144,8 @@ public static class GrpcCases
         new("raw: name that is not UTF-8", s => RawAsync(s, "Train", Frame([0x0A, 0x02, 0xFF, 0xFE])), Invalid),
         new("raw: input with the wire type of a number", s => RawAsync(s, "Train", Frame([0x0A, 0x0E, .. "hostile.target"u8, 0x10, 0x05])), Invalid, "input"),
         new("raw: stream message that is no protobuf", s => RawAsync(s, "TrainStream", Frame([0x0A, 0x02, 0xFF, 0xFE])), Invalid),
+        new("raw: inference ModelInfer bytes that are no protobuf", s => RawAsync(s, "inference.GRPCInferenceService/ModelInfer", Frame([0x0A, 0x02, 0xFF, 0xFE])), Invalid),
+        new("raw: inference ModelMetadata field past the end", s => RawAsync(s, "inference.GRPCInferenceService/ModelMetadata", Frame([0x0A, 0x7F, 0x61])), Invalid),
         new("raw: declared length over the receive limit", s => RawAsync(s, "Train", Frame(ValidTrain(), declaredLength: int.MaxValue)), StatusCode.ResourceExhausted),
 
         // Broken framing: api.md has no status for it; the gRPC framework answers INTERNAL (its protocol error, sent as
