@@ -60,6 +60,11 @@ public static class InferRequestJson
             var cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
             throw Invalid("the body is not valid JSON: " + (cut > 0 ? message[..cut] : message), null);
         }
+        catch (InvalidOperationException e) when (e.InnerException is System.Text.DecoderFallbackException)
+        {
+            // The reader checks a string's UTF-8 only when the string is read.
+            throw Invalid("the body is not valid JSON: a string is not valid UTF-8", null);
+        }
     }
 
     private static JsonInferRequest ReadRequest(ref Utf8JsonReader reader, int maxCount, long maxBatchBytes)
