@@ -13,7 +13,8 @@ using static BnService.Tests.Infrastructure.RestCalls;
 namespace BnService.Tests.Hostile;
 
 /// <summary>
-/// Seeded random mutations of valid REST (JSON and binary) and gRPC requests against one in-memory host: never a 5xx,
+/// Seeded random mutations of valid REST (JSON and binary, /v1 and /v2) and gRPC requests (bn.v1 and the Open
+/// Inference Protocol) against one in-memory host: never a 5xx,
 /// INTERNAL or UNKNOWN, no fault in the log, the host still serving at the end, and after every call that failed, every
 /// layer exactly as before it. <c>BNSERVICE_FUZZ_ITERATIONS</c> (default 2,500) and <c>BNSERVICE_FUZZ_SEED</c> (default
 /// fixed) change the run; a failure names the seed and the iteration to replay.
@@ -101,8 +102,22 @@ public sealed class FuzzTests(ITestOutputHelper output)
         var batchA = Tensor([2, 4], [1, 2, 3, 4, 5, 6, 7, 9]);
         var batchB = Tensor([2, 2, 3], [1, 2, 3, 4, 5, 6, 6, 5, 4, 3, 2, 1]);
         var name = m.Next(8) == 0 ? m.Pick(Names) : null;
-        (string Path, JsonNode? Json, byte[]? Binary, string Shape) template = m.Next(10) switch
+        (string Path, JsonNode? Json, byte[]? Binary, string Shape) template = m.Next(13) switch
         {
+            10 => ($"/v2/models/{name ?? "fz.a"}/infer", new JsonObject
+            {
+                ["id"] = "f", ["inputs"] = new JsonArray(new JsonObject
+                {
+                    ["name"] = "input", ["shape"] = new JsonArray(2, 4), ["datatype"] = "FP32", ["data"] = new JsonArray(1, 2, 3, 4, 5, 6, 7, 9),
+                }),
+                ["outputs"] = new JsonArray(new JsonObject { ["name"] = "output" }),
+            }, null, ""),
+            11 => ($"/v2/models/{name ?? "fz.b"}/infer", new JsonObject
+            {
+                ["parameters"] = new JsonObject { ["training"] = true, ["request_id"] = $"v{i % 50}" },
+                ["inputs"] = new JsonArray(new JsonObject { ["name"] = "input", ["shape"] = new JsonArray(2, 2, 3), ["datatype"] = "FP32", ["data"] = batchB["data"]!.DeepClone() }),
+            }, null, ""),
+            12 => ($"/v2/models/{name ?? "fz.a"}/infer", null, [.. TritonHeader, .. Floats([1, 2, 3, 4, 5, 6, 7, 9])], ""),
             0 => ($"/v1/layers/{name ?? "fz.a"}/train", new JsonObject { ["input"] = batchA, ["batch_weights"] = new JsonArray(1, 2), ["request_id"] = $"r{i % 50}" }, null, ""),
             1 => ($"/v1/layers/{name ?? "fz.a"}/train", null, Floats([1, 2, 3, 4, 5, 6, 7, 9]), "2,4"),
             2 => ($"/v1/layers/{name ?? "fz.b"}/train", new JsonObject { ["input"] = batchB }, null, ""),
@@ -127,6 +142,14 @@ public sealed class FuzzTests(ITestOutputHelper output)
         {
             request.Content = new ByteArrayContent(Encoding.UTF8.GetBytes(m.Json(template.Json)));
             request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        }
+        else if (template.Binary is not null && template.Path.StartsWith("/v2/", StringComparison.Ordinal))
+        {
+            // Triton's binary extension: the JSON header, then the input's float32 bytes.
+            request.Content = new ByteArrayContent(m.Bytes(template.Binary));
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+            request.Content.Headers.TryAddWithoutValidation("Inference-Header-Content-Length",
+                m.Next(4) == 0 ? m.Pick(["0", "-1", "99999", "", "x", "2147483648"]) : TritonHeader.Length.ToString(CultureInfo.InvariantCulture));
         }
         else if (template.Binary is not null)
         {
@@ -162,14 +185,34 @@ public sealed class FuzzTests(ITestOutputHelper output)
         return request;
     }
 
+    private static readonly byte[] TritonHeader = Encoding.UTF8.GetBytes(
+        """{"inputs":[{"name":"input","shape":[2,4],"datatype":"FP32","parameters":{"binary_data_size":32}}],"outputs":[{"name":"output","parameters":{"binary_data":true}}]}""");
+
     private static (string Method, byte[] Bytes) GrpcRequest(Mutator m, int i)
     {
         var name = m.Next(8) == 0 ? m.Pick(Names) : null;
         var dataA = new Bn.V1.Tensor { Shape = { 2, 4 }, Data = { 1, 2, 3, 4, 5, 6, 7, 9 } };
         var rawA = new Bn.V1.Tensor { Shape = { 2, 4 }, RawData = ByteString.CopyFrom(Floats([1, 2, 3, 4, 5, 6, 7, 9])) };
         var dataB = new Bn.V1.Tensor { Shape = { 2, 2, 3 }, Data = { 1, 2, 3, 4, 5, 6, 6, 5, 4, 3, 2, 1 } };
-        (string Method, IMessage Message) template = m.Next(11) switch
+        (string Method, IMessage Message) template = m.Next(13) switch
         {
+            11 => ("inference.GRPCInferenceService/ModelInfer", new global::Inference.ModelInferRequest
+            {
+                ModelName = name ?? "fz.a", Id = "f",
+                Inputs =
+                {
+                    new global::Inference.ModelInferRequest.Types.InferInputTensor
+                    {
+                        Name = "input", Datatype = "FP32", Shape = { 2, 4 }, Contents = new global::Inference.InferTensorContents { Fp32Contents = { 1, 2, 3, 4, 5, 6, 7, 9 } },
+                    },
+                },
+            }),
+            12 => ("inference.GRPCInferenceService/ModelInfer", new global::Inference.ModelInferRequest
+            {
+                ModelName = name ?? "fz.a", Parameters = { ["training"] = new global::Inference.InferParameter { BoolParam = true } },
+                Inputs = { new global::Inference.ModelInferRequest.Types.InferInputTensor { Name = "input", Datatype = "FP32", Shape = { 2, 4 } } },
+                RawInputContents = { ByteString.CopyFrom(Floats([1, 2, 3, 4, 5, 6, 7, 9])) },
+            }),
             9 => ("TrainStream", new TrainRequest { Name = name ?? "fz.a", Input = rawA }),
             10 => ("InferStream", new InferRequest { Name = name ?? "fz.b", Input = dataB }),
             0 => ("Train", new TrainRequest { Name = name ?? "fz.a", Input = dataA, BatchWeights = { 1, 2 } }),
@@ -212,7 +255,8 @@ public sealed class FuzzTests(ITestOutputHelper output)
     private static async Task<Outcome> CallAsync(CallInvoker invoker, string method, byte[] bytes, string what, int seed, int i)
     {
         var streaming = method.EndsWith("Stream", StringComparison.Ordinal);
-        var call = new Method<byte[], byte[]>(streaming ? MethodType.DuplexStreaming : MethodType.Unary, "bn.v1.BatchNorm", method, RawBytes, RawBytes);
+        var (serviceName, methodName) = method.Contains('/', StringComparison.Ordinal) ? (method.Split('/')[0], method.Split('/')[1]) : ("bn.v1.BatchNorm", method);
+        var call = new Method<byte[], byte[]>(streaming ? MethodType.DuplexStreaming : MethodType.Unary, serviceName, methodName, RawBytes, RawBytes);
         try
         {
             if (streaming)

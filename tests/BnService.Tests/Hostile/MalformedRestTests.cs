@@ -19,6 +19,7 @@ public sealed class MalformedRestTests(HostileService service) : IClassFixture<H
         var mark = service.Logs.Mark();
 
         using var response = await service.Rest.SendAsync(@case.Request(HostileService.Target));
+        service.Logs.AssertNoFaults(name, mark);
         var problem = await AssertProblemAsync(response, @case.Status, @case.Field);
         Assert.False(string.IsNullOrWhiteSpace((string?)problem["detail"]), $"{name}: the problem has no detail: {problem.ToJsonString()}");
 

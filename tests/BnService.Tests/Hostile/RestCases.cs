@@ -167,6 +167,10 @@ public static class RestCases
         new("unknown route", HttpMethod.Get, "/v1/layer/{target}", NoBody, HttpStatusCode.NotFound),
         new("put on a layer", HttpMethod.Put, "/v1/layers/{target}", Json("{}"), HttpStatusCode.MethodNotAllowed),
 
+        // The Open Inference Protocol's binary extension: a JSON header of Inference-Header-Content-Length bytes, then the data.
+        new("v2 binary: header that is not UTF-8", Post, "/v2/models/{target}/infer", Binary(null, TritonBody(invalidUtf8: true), ("Inference-Header-Content-Length", TritonHeader(true).Length.ToString(System.Globalization.CultureInfo.InvariantCulture))), HttpStatusCode.BadRequest),
+        new("v2 binary: header length past the body", Post, "/v2/models/{target}/infer", Binary(null, TritonBody(invalidUtf8: false), ("Inference-Header-Content-Length", "1000")), HttpStatusCode.BadRequest),
+
         // Stateless ops.
         new("moments: axis out of range", Post, "/v1/ops/moments", Json($$$"""{"input": {{{Batch}}}, "axes": [2]}"""), HttpStatusCode.BadRequest),
         new("moments: axes not integers", Post, "/v1/ops/moments", Json($$$"""{"input": {{{Batch}}}, "axes": [0.5]}"""), HttpStatusCode.BadRequest),
@@ -191,6 +195,21 @@ public static class RestCases
 
         return names;
     }
+
+    private static byte[] TritonHeader(bool invalidUtf8)
+    {
+        var header = System.Text.Encoding.UTF8.GetBytes("""{"inputs":[{"name":"input","shape":[2,4],"datatype":"FP32","parameters":{"binary_data_size":32}}]}""");
+        if (invalidUtf8)
+        {
+            // Inside the input's name: "name":"\xFF\xFF\x7F\x7Ft".
+            header[20] = 0xFF;
+            header[21] = 0xFF;
+        }
+
+        return header;
+    }
+
+    private static byte[] TritonBody(bool invalidUtf8) => [.. TritonHeader(invalidUtf8), .. EightFloats];
 
     private static ByteArrayContent Bytes(byte[] body, string contentType)
     {
