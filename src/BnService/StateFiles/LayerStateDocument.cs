@@ -84,6 +84,11 @@ public static class LayerStateDocuments
         var config = layer.Config;
         CheckConfig(config, document.Config, json);
         var c = config.Channels;
+        if (document.Pending.Any(p => p is null))
+        {
+            throw ImportErrors.Invalid("pending", "pending holds null; each pending update is an object with mean, variance and stddev");
+        }
+
         if (document.Pending.Count > 0 && config.Updates != UpdateMode.Deferred)
         {
             throw ImportErrors.Invalid("pending", "only a layer with deferred updates has pending updates");

@@ -126,6 +126,11 @@ public class StateFileRefusalTests(SharedService factory)
     [InlineData("""{"weights": [{"name": "gamma", "dtype": "float16", "shape": [2], "data": [1, 1]}, {"name": "beta", "shape": [2], "data": [0, 0]}, {"name": "moving_mean", "shape": [2], "data": [0, 0]}, {"name": "moving_variance", "shape": [2], "data": [1, 1]}]}""", "weights[0].dtype")]
     [InlineData("""{"weights": [{"name": "gamma", "shape": [2], "data": [1e39, 1]}, {"name": "beta", "shape": [2], "data": [0, 0]}, {"name": "moving_mean", "shape": [2], "data": [0, 0]}, {"name": "moving_variance", "shape": [2], "data": [1, 1]}]}""", null)]
     [InlineData("""{"weights": [], "extra": 1}""", "extra")]
+    [InlineData("""{"weights": null}""", null)]
+    [InlineData("""{"weights": [null, null, null, null]}""", "weights")]
+    [InlineData("""{"weights": [{"name": "gamma", "shape": null, "data": [1, 1]}, {"name": "beta", "shape": [2], "data": [0, 0]}, {"name": "moving_mean", "shape": [2], "data": [0, 0]}, {"name": "moving_variance", "shape": [2], "data": [1, 1]}]}""", null)]
+    [InlineData("""{"weights": [{"name": "gamma", "shape": [2], "data": null}, {"name": "beta", "shape": [2], "data": [0, 0]}, {"name": "moving_mean", "shape": [2], "data": [0, 0]}, {"name": "moving_variance", "shape": [2], "data": [1, 1]}]}""", null)]
+    [InlineData("""[]""", null)]
     public async Task ABadKerasDocumentIsA400(string document, string? field)
     {
         var name = await LayerAsync();
@@ -155,6 +160,10 @@ public class StateFileRefusalTests(SharedService factory)
         await Refused(d => d["pending"] = new JsonArray(new JsonObject { ["mean"] = new JsonArray(0, 0), ["variance"] = new JsonArray(1, 1), ["stddev"] = new JsonArray(1, 1) }), "pending");
         await Refused(d => d.Remove("biased_moving_mean"), null);
         await Refused(d => d["version"] = 3, "version");
+        await Refused(d => d["pending"] = new JsonArray((JsonNode?)null), "pending");
+        await Refused(d => d["config"] = null, null);
+        await Refused(d => d["gamma"] = null, null);
+        await Refused(d => d["config"] = new JsonArray(), null);
 
         // Name and collections may differ: a state moves between layers of the same configuration.
         var moved = good.DeepClone().AsObject();
