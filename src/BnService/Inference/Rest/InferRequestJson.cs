@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text.Json;
 using BnService.Layers;
+using BnService.Rest.Json;
 
 namespace BnService.Inference.Rest;
 
@@ -222,7 +223,7 @@ public static class InferRequestJson
                 case JsonTokenType.EndArray:
                     depth--;
                     break;
-                case JsonTokenType.Number when reader.TryGetSingle(out var value):
+                case JsonTokenType.Number when FloatText.TryParseFast(reader.ValueSpan, out var value) || reader.TryGetSingle(out value):
                     if (sizeof(float) * (count + 1) > bytes.Length)
                     {
                         if (count >= maxCount)
