@@ -41,7 +41,7 @@ public sealed class SlowUpload
 
         long sent = 0;
         var clock = Stopwatch.StartNew();
-        TimeSpan? crossed = null;
+        long crossedTicks = -1;
         var finished = false;
         using var stop = new CancellationTokenSource();
         var writer = Task.Run(async () =>
@@ -80,7 +80,7 @@ public sealed class SlowUpload
             Headers = response.Headers,
             Body = response.Body,
             BytesSentBeforeAnswer = sentBeforeAnswer,
-            AnswerAfterLimit = crossed is { } at ? answeredAt - at : null,
+            AnswerAfterLimit = Interlocked.Read(ref crossedTicks) is >= 0 and var at ? answeredAt - TimeSpan.FromTicks(at) : null,
             BodyFinished = wasFinished,
         };
 
@@ -89,9 +89,9 @@ public sealed class SlowUpload
             var framed = chunked ? [.. Encoding.ASCII.GetBytes($"{bytes.Length:X}\r\n"), .. bytes, .. "\r\n"u8] : bytes;
             await stream.WriteAsync(framed, stop.Token);
             await stream.FlushAsync(stop.Token);
-            if (Interlocked.Add(ref sent, bytes.Length) > limit && crossed is null)
+            if (Interlocked.Add(ref sent, bytes.Length) > limit)
             {
-                crossed = clock.Elapsed;
+                Interlocked.CompareExchange(ref crossedTicks, clock.Elapsed.Ticks, -1);
             }
         }
     }
