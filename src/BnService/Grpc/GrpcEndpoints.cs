@@ -32,6 +32,7 @@ public static class GrpcEndpoints
             {
                 options.Services.Map("", Ready);
                 options.Services.Map(Bn.V1.BatchNorm.Descriptor.FullName, Ready);
+                options.Services.Map(global::Inference.GRPCInferenceService.Descriptor.FullName, Ready);
             })
             .AddCheck<ReadinessHealthCheck>("silo", tags: [ReadyTag]);
         return builder;

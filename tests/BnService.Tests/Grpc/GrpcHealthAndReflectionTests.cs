@@ -11,6 +11,7 @@ public sealed class GrpcHealthAndReflectionTests
     [Theory]
     [InlineData("")]
     [InlineData("bn.v1.BatchNorm")]
+    [InlineData("inference.GRPCInferenceService")]
     public async Task HealthIsServingWhenTheSiloIsReady(string service)
     {
         await using var host = GrpcHost.Start();
