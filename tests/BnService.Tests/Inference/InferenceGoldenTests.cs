@@ -118,22 +118,8 @@ public sealed class InferenceGoldenTests(InferenceGrpcHost host) : IClassFixture
                 break;
 
             case "state":
-            {
-                var layer = await ReadJsonAsync(await _rest.GetAsync($"/v1/layers/{name}"));
-                foreach (var (field, expected) in step["expect"]!.AsObject())
-                {
-                    if (expected is JsonArray)
-                    {
-                        tolerance.AssertClose(expected, Doubles(layer[field]), $"{what} {field}");
-                    }
-                    else
-                    {
-                        Assert.True((long)expected! == (long)layer[field]!, $"{what} {field}: expected {expected}, got {layer[field]}");
-                    }
-                }
-
+                await AssertGoldenStateAsync(_rest, name, step, tolerance, what);
                 break;
-            }
 
             default:
                 Assert.Fail($"{what}: unknown op");

@@ -3,6 +3,8 @@ using System.Net.Http.Headers;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json.Nodes;
+using BnService.Tests.Grpc;
+using BnTestSupport;
 
 namespace BnService.Tests.Infrastructure;
 
@@ -27,6 +29,23 @@ public static class RestCalls
     public static float[] Floats(JsonNode? tensor) => [.. tensor!["data"]!.AsArray().Select(v => (float)v!)];
 
     public static double[] Doubles(JsonNode? array) => [.. array!.AsArray().Select(v => (double)v!)];
+
+    /// <summary>A golden <c>state</c> step: the layer's REST body against the step's <c>expect</c> (arrays within the tolerance, counters exactly).</summary>
+    public static async Task AssertGoldenStateAsync(HttpClient http, string name, JsonNode step, Tolerance tolerance, string what)
+    {
+        var layer = await ReadJsonAsync(await http.GetAsync(new Uri($"/v1/layers/{name}", UriKind.Relative)));
+        foreach (var (field, expected) in step["expect"]!.AsObject())
+        {
+            if (expected is JsonArray)
+            {
+                tolerance.AssertClose(expected, Doubles(layer[field]), $"{what} {field}");
+            }
+            else
+            {
+                Assert.True((long)expected! == (long)layer[field]!, $"{what} {field}: expected {expected}, got {layer[field]}");
+            }
+        }
+    }
 
     public static async Task<JsonNode> ReadJsonAsync(HttpResponseMessage response, HttpStatusCode expected = HttpStatusCode.OK)
     {

@@ -84,22 +84,8 @@ public class RestGoldenTests(SharedService factory)
                     break;
 
                 case "state":
-                {
-                    var layer = await ReadJsonAsync(await _client.GetAsync($"/v1/layers/{name}"));
-                    foreach (var (field, expected) in step["expect"]!.AsObject())
-                    {
-                        if (expected is JsonArray)
-                        {
-                            tolerance.AssertClose(expected, Doubles(layer[field]), $"{what} {field}");
-                        }
-                        else
-                        {
-                            Assert.True((long)expected! == (long)layer[field]!, $"{what} {field}: expected {expected}, got {layer[field]}");
-                        }
-                    }
-
+                    await AssertGoldenStateAsync(_client, name, step, tolerance, what);
                     break;
-                }
 
                 default:
                     Assert.Fail($"{what}: unknown op");
