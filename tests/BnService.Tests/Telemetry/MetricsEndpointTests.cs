@@ -17,6 +17,7 @@ public sealed class MetricsService : BnServiceFactory
 }
 
 /// <summary>/metrics on the REST port: Prometheus' text format with the service's own series and the frameworks'.</summary>
+[Collection(TelemetryCollection.Name)]
 public class MetricsEndpointTests(MetricsService factory) : IClassFixture<MetricsService>
 {
     private readonly HttpClient _client = factory.CreateClient();
@@ -35,6 +36,19 @@ public class MetricsEndpointTests(MetricsService factory) : IClassFixture<Metric
         }
 
         return null;
+    }
+
+    [Fact]
+    public async Task CallsToLayersThatDoNotExistTakeNoSeries()
+    {
+        var missing = LayerNames.Unique("metrics-missing");
+        var batch = new JsonObject { ["input"] = Tensor([4, 2], [1, 2, 3, 4, 5, 6, 7, 9]) };
+        await AssertProblemAsync(await _client.GetAsync($"/v1/layers/{missing}"), HttpStatusCode.NotFound);
+        await AssertProblemAsync(await _client.PostAsync($"/v1/layers/{missing}/infer", Json(batch)), HttpStatusCode.NotFound);
+
+        var text = await _client.GetStringAsync("/metrics");
+
+        Assert.DoesNotContain($"layer=\"{missing}\"", text, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -7,6 +7,7 @@ using static BnService.Tests.Infrastructure.RestCalls;
 namespace BnService.Tests.Telemetry;
 
 /// <summary>With OTEL_EXPORTER_OTLP_ENDPOINT set, metrics and traces go to that collector (here a local HTTP listener).</summary>
+[Collection(TelemetryCollection.Name)]
 public class OtlpExportTests
 {
     [Fact]

@@ -22,10 +22,13 @@ internal sealed class LayerGrain(
     private BatchNormLayer? _layer;
     private LayerConfigRecord? _config;
     private TrainReceipts _receipts = null!;
-    private LayerCounters _metrics = null!;
+    private LayerCounters? _metrics;
     private int _unwritten;
 
     private string Name => this.GetPrimaryKeyString();
+
+    /// <summary>The layer's metric series, taken at its first recorded call: a call to a layer that does not exist takes no place under the series cap.</summary>
+    private LayerCounters Metrics => _metrics ??= metrics.For(Name);
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -36,7 +39,6 @@ internal sealed class LayerGrain(
         }
 
         _receipts = new TrainReceipts(store.State.Receipts, limits.Value.ReplayBytesPerLayer);
-        _metrics = metrics.For(Name);
         return Task.CompletedTask;
     }
 
@@ -104,6 +106,7 @@ internal sealed class LayerGrain(
         _receipts = new TrainReceipts(store.State.Receipts, limits.Value.ReplayBytesPerLayer);
         await grains.GetGrain<ILayerDirectoryGrain>(0).Remove(Name);
         metrics.Forget(Name);
+        _metrics = null;
         DeactivateOnIdle();
         return GrainReply<bool>.Ok(true);
     }
@@ -137,7 +140,7 @@ internal sealed class LayerGrain(
             return new GrainReply<TrainReply>(null, fault);
         }
 
-        _metrics.Record(LayerOperation.Train, call.Input.Bytes.Length, started);
+        Metrics.Record(LayerOperation.Train, call.Input.Bytes.Length, started);
 
         if (call.RequestId is { } requestId)
         {
@@ -164,7 +167,7 @@ internal sealed class LayerGrain(
         }, out var fault);
         if (output is not null)
         {
-            _metrics.Record(LayerOperation.Infer, input.Bytes.Length, started);
+            Metrics.Record(LayerOperation.Infer, input.Bytes.Length, started);
         }
 
         return Task.FromResult(new GrainReply<GrainTensor>(output, fault));
@@ -261,7 +264,7 @@ internal sealed class LayerGrain(
         }, out var fault);
         if (reply is not null)
         {
-            _metrics.Record(LayerOperation.Backward, call.Input.Bytes.Length + call.GradOutput.Bytes.Length, started);
+            Metrics.Record(LayerOperation.Backward, call.Input.Bytes.Length + call.GradOutput.Bytes.Length, started);
         }
 
         return new GrainReply<BackwardReply>(reply, fault);
