@@ -19,6 +19,9 @@ public sealed class JsonInput(string field)
 
     /// <summary>How many float32 values <see cref="Data"/> holds (the array may be longer).</summary>
     public int Count { get; set; }
+
+    /// <summary>The lengths of nested <c>data</c> arrays, outermost first; null when <c>data</c> is flat.</summary>
+    public long[]? Nesting { get; set; }
 }
 
 /// <summary>A requested output.</summary>
@@ -135,11 +138,16 @@ public static class InferRequestJson
                     input.Parameters = ReadParameters(ref reader, field + ".parameters");
                     break;
                 case "data":
-                    (input.Data, input.Count) = ReadData(ref reader, field + ".data", maxCount, maxBatchBytes);
+                    (input.Data, input.Count, input.Nesting) = ReadData(ref reader, field + ".data", maxCount, maxBatchBytes);
                     break;
                 default:
                     throw Invalid($"'{property}' is not a field of an input tensor", $"{field}.{property}");
             }
+        }
+
+        if (input is { Nesting: { } nesting, Shape: { } shape } && !nesting.AsSpan().SequenceEqual(shape))
+        {
+            throw Invalid($"nested data of lengths [{string.Join(", ", nesting)}] does not have the shape [{string.Join(", ", shape)}]", field + ".data");
         }
 
         return input;
@@ -206,24 +214,62 @@ public static class InferRequestJson
         return [.. dims];
     }
 
-    /// <summary>Flat or nested arrays of numbers, flattened in row-major order.</summary>
-    private static (byte[] Bytes, int Count) ReadData(ref Utf8JsonReader reader, string field, int maxCount, long maxBatchBytes)
+    /// <summary>
+    /// Flat or nested arrays of numbers, flattened in row-major order. Nested data must be rectangular: numbers only
+    /// at the innermost level, and every array of one level as long as the others; their lengths come back as
+    /// <c>Nesting</c> (null for flat data) for the caller to hold against the shape.
+    /// </summary>
+    private static (byte[] Bytes, int Count, long[]? Nesting) ReadData(ref Utf8JsonReader reader, string field, int maxCount, long maxBatchBytes)
     {
         ReadArray(ref reader, field);
         var bytes = new byte[Math.Min(256, sizeof(float) * maxCount)];
         var count = 0;
         var depth = 1;
+        var leafDepth = 0;
+        var children = new List<long> { 0 };
+        var lengths = new List<long> { -1 };
         while (depth > 0 && reader.Read())
         {
             switch (reader.TokenType)
             {
                 case JsonTokenType.StartArray:
+                    if (leafDepth != 0 && depth >= leafDepth)
+                    {
+                        throw Invalid($"value {count}: nested data holds numbers and arrays at the same level", field);
+                    }
+
+                    children[depth - 1]++;
                     depth++;
+                    if (children.Count < depth)
+                    {
+                        children.Add(0);
+                        lengths.Add(-1);
+                    }
+
+                    children[depth - 1] = 0;
                     break;
                 case JsonTokenType.EndArray:
+                    if (lengths[depth - 1] < 0)
+                    {
+                        lengths[depth - 1] = children[depth - 1];
+                    }
+                    else if (lengths[depth - 1] != children[depth - 1])
+                    {
+                        throw Invalid($"value {count}: nested data is ragged (arrays of {lengths[depth - 1]} and {children[depth - 1]} elements at level {depth})", field);
+                    }
+
                     depth--;
                     break;
                 case JsonTokenType.Number when FloatText.TryParseFast(reader.ValueSpan, out var value) || reader.TryGetSingle(out value):
+                    if (leafDepth == 0)
+                    {
+                        leafDepth = depth;
+                    }
+                    else if (depth != leafDepth)
+                    {
+                        throw Invalid($"value {count}: nested data holds numbers and arrays at the same level", field);
+                    }
+
                     if (sizeof(float) * (count + 1) > bytes.Length)
                     {
                         if (count >= maxCount)
@@ -236,6 +282,7 @@ public static class InferRequestJson
                     }
 
                     BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(sizeof(float) * count), value);
+                    children[depth - 1]++;
                     count++;
                     break;
                 default:
@@ -243,7 +290,8 @@ public static class InferRequestJson
             }
         }
 
-        return (bytes, count);
+        var levels = leafDepth == 0 ? lengths.Count : leafDepth;
+        return (bytes, count, levels <= 1 ? null : [.. lengths.Take(levels)]);
     }
 
     /// <summary>Moves to the next property of the current object and onto its value; null at the object's end.</summary>
