@@ -6,7 +6,9 @@ namespace BnService.StateFiles;
 
 /// <summary>
 /// A layer as <c>torch.nn.BatchNorm{1,2,3}d(C).state_dict()</c> in a safetensors file: <c>weight</c> and
-/// <c>bias</c> (gamma and beta, present only with scale and center, as affine=False has none), <c>running_mean</c>
+/// <c>bias</c> (gamma and beta; torch has both or, with affine=False, neither: a layer with only one of scale and
+/// center carries the other at its fixed value, ones for weight and zeros for bias, so the file loads into a default
+/// BatchNorm and computes the same), <c>running_mean</c>
 /// and <c>running_var</c> (F32 [C]) and <c>num_batches_tracked</c> (I64, shape [], a 0-dim tensor): the updates
 /// applied so far.
 /// </summary>
@@ -23,13 +25,9 @@ public static class TorchStateDict
     {
         ArgumentNullException.ThrowIfNull(config);
         var names = new List<string>();
-        if (config.Scale)
+        if (config.Scale || config.Center)
         {
             names.Add(Weight);
-        }
-
-        if (config.Center)
-        {
             names.Add(Bias);
         }
 
@@ -66,15 +64,30 @@ public static class TorchStateDict
             throw ImportErrors.Invalid("body", $"this layer's file holds exactly {string.Join(", ", expected)}" +
                 (missing.Count > 0 ? $"; missing: {string.Join(", ", missing)}" : "") +
                 (extra.Count > 0 ? $"; not expected: {string.Join(", ", extra)}" : "") +
-                (config.Scale && config.Center ? "" : " (weight only with scale, bias only with center)"));
+                (config.Scale && config.Center ? "" : " (weight and bias unless both scale and center are off, as torch's affine)"));
         }
 
         var c = config.Channels;
-        double[]? Optional(string name, bool nonNegative = false) => tensors.TryGetValue(name, out var t) ? PerChannel(t, c, nonNegative) : null;
+        double[]? Affine(string name, bool trained, double fixedValue)
+        {
+            if (!tensors.TryGetValue(name, out var tensor))
+            {
+                return null;
+            }
+
+            var values = PerChannel(tensor, c, nonNegative: false);
+            if (!trained && values.Any(v => v != fixedValue))
+            {
+                throw ImportErrors.Invalid("body", $"{name} must be all {fixedValue} for this layer ({(name == Weight ? "scale" : "center")} is off)");
+            }
+
+            return trained ? values : null;
+        }
+
         return new FrameworkVariables
         {
-            Gamma = Optional(Weight),
-            Beta = Optional(Bias),
+            Gamma = Affine(Weight, config.Scale, 1.0),
+            Beta = Affine(Bias, config.Center, 0.0),
             MovingMean = PerChannel(tensors[RunningMean], c, nonNegative: false),
             MovingVariance = PerChannel(tensors[RunningVar], c, nonNegative: true),
             UpdatesApplied = Counter(tensors[NumBatchesTracked]),

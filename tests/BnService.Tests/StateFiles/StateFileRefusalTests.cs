@@ -54,6 +54,19 @@ public class StateFileRefusalTests(SharedService factory)
     }
 
     [Fact]
+    public async Task AWeightOtherThanOnesIsRefusedWhereScaleIsOff()
+    {
+        // Center without scale (TensorFlow's default): the file's weight stands for the fixed gamma of ones.
+        var name = await LayerAsync(new JsonObject { ["scale"] = false });
+        await AssertRefusedAsync(name, "safetensors", Octets(File(GoodHeader, GoodBuffer)), HttpStatusCode.BadRequest);
+
+        var ones = Concat(F32(1, 1), F32(3, 4), F32(5, 6), F32(7, 8), I64(9));
+        var layer = await ReadJsonAsync(await _client.PutAsync($"/v1/layers/{name}/state?format=safetensors", Octets(File(GoodHeader, ones))));
+        Assert.Equal([1.0, 1.0], Doubles(layer["gamma"]));
+        Assert.Equal([3.0, 4.0], Doubles(layer["beta"]));
+    }
+
+    [Fact]
     public async Task TheGoodFileIsTaken()
     {
         var name = await LayerAsync();

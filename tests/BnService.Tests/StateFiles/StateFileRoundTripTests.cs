@@ -169,6 +169,18 @@ public class StateFileRoundTripTests(SharedService factory)
         await CreateLayerAsync(_client, new JsonObject { ["name"] = plain, ["channels"] = 3, ["convention"] = "pytorch", ["center"] = false, ["scale"] = false });
         var (tensors, _) = Parse(await GetBytesAsync($"/v1/layers/{plain}/state?format=safetensors"));
         Assert.Equal(["num_batches_tracked", "running_mean", "running_var"], tensors.Keys.Order());
+
+        // TensorFlow's default (center, no scale): weight comes as ones, so a default torch BatchNorm takes the file.
+        var tf = LayerNames.Unique("st-tf");
+        await CreateLayerAsync(_client, new JsonObject { ["name"] = tf, ["channels"] = 3 });
+        await TrainAsync(tf, 2);
+        var tfFile = await GetBytesAsync($"/v1/layers/{tf}/state?format=safetensors");
+        var (tfTensors, _) = Parse(tfFile);
+        Assert.Equal(["bias", "num_batches_tracked", "running_mean", "running_var", "weight"], tfTensors.Keys.Order());
+        Assert.Equal([1f, 1f, 1f], tfTensors["weight"].Floats());
+        await ReadJsonAsync(await _client.PostAsync($"/v1/layers/{tf}/reset", null));
+        await ReadJsonAsync(await _client.PutAsync($"/v1/layers/{tf}/state?format=safetensors", Octets(tfFile)));
+        Assert.Equal(tfFile, await GetBytesAsync($"/v1/layers/{tf}/state?format=safetensors"));
     }
 
     [Fact]
