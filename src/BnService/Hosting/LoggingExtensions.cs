@@ -3,6 +3,7 @@ using BnService.Grpc;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Serilog;
+using Serilog.Events;
 using Serilog.Formatting.Compact;
 using GrpcStatusCode = Grpc.Core.StatusCode;
 
@@ -55,6 +56,7 @@ public static class LoggingExtensions
         {
             options.MessageTemplate = HttpTemplate;
             options.Logger = new RequestLineLogger(() => Log.Logger, GrpcRequestLogInterceptor.StatusProperty, GrpcTemplate);
+            options.GetLevel = (http, _, exception) => RequestLineLevel(http, exception);
             options.EnrichDiagnosticContext = (diagnostics, http) =>
             {
                 // The status the call answered with, also for calls the interceptor never saw (an unknown method).
@@ -65,6 +67,17 @@ public static class LoggingExtensions
             };
         });
         return app;
+    }
+
+    /// <summary>
+    /// Error for a fault or a 5xx, Information otherwise; a readiness probe's 503 (starting, or draining at shutdown)
+    /// is the answer it exists to give, not a fault.
+    /// </summary>
+    public static LogEventLevel RequestLineLevel(HttpContext http, Exception? exception)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        var probe = http.Request.Path == "/readyz" || http.Request.Path == "/v2/health/ready";
+        return exception is null && (http.Response.StatusCode < 500 || probe) ? LogEventLevel.Information : LogEventLevel.Error;
     }
 
     /// <summary>
