@@ -25,6 +25,8 @@ internal static class RestRateLimiting
             return new ValueTask(ProblemMapping.WriteAsync(http, new ProblemDetails
             {
                 Status = StatusCodes.Status429TooManyRequests,
+                // The framework's status-to-type table has no 429; RFC 6585 defines it.
+                Type = "https://tools.ietf.org/html/rfc6585#section-4",
                 Title = "Too many requests",
                 Detail = $"the rate limit of this client or layer is spent; retry after {seconds} s",
             }));

@@ -47,7 +47,8 @@ public sealed class RateLimitTests
         Assert.Equal(HttpStatusCode.OK, (await TrainAsync(host, a)).StatusCode);
         using (var refused = await TrainAsync(host, a))
         {
-            await AssertProblemAsync(refused, HttpStatusCode.TooManyRequests);
+            var problem = await AssertProblemAsync(refused, HttpStatusCode.TooManyRequests);
+            Assert.Equal("https://tools.ietf.org/html/rfc6585#section-4", (string?)problem["type"]);
             var retryAfter = int.Parse(Assert.Single(refused.Headers.GetValues("Retry-After")), System.Globalization.CultureInfo.InvariantCulture);
             Assert.InRange(retryAfter, 1, 3600);
         }
