@@ -20,7 +20,7 @@ public static class LayersExtensions
         builder.UseOrleans(silo =>
         {
             silo.UseLayerClustering(cluster);
-            silo.AddLayerStorage(storage);
+            silo.AddLayerStorage(storage, cluster);
             // Two batches (input and output) with room to spare: the web tier refuses anything bigger first.
             silo.Configure<SiloMessagingOptions>(o => o.MaxMessageBodySize = (int)Math.Min(int.MaxValue, 2 * limits.MaxBatchBytes + (1 << 20)));
         });

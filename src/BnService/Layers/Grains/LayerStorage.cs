@@ -10,8 +10,11 @@ internal static class LayerStorage
 {
     public const string Name = "layers";
 
-    /// <summary>Registers the storage that <see cref="StorageSettings.Kind"/> names (validated at start).</summary>
-    public static ISiloBuilder AddLayerStorage(this ISiloBuilder silo, StorageSettings settings)
+    /// <summary>
+    /// Registers the storage that <see cref="StorageSettings.Kind"/> names (validated at start). Memory storage on
+    /// one node (<paramref name="cluster"/> without Redis) is <see cref="NodeMemoryGrainStorage"/>; in a cluster, Orleans'.
+    /// </summary>
+    public static ISiloBuilder AddLayerStorage(this ISiloBuilder silo, StorageSettings settings, ClusterSettings cluster)
     {
         switch (settings.Kind)
         {
@@ -26,6 +29,9 @@ internal static class LayerStorage
                     o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
                     o.DeleteStateOnClear = true;
                 }));
+                break;
+            case StorageSettings.Memory when !RedisConnection.TryParse(cluster.Redis, out _, out _):
+                silo.Services.AddKeyedSingleton<IGrainStorage>(Name, (sp, _) => new NodeMemoryGrainStorage(sp.GetRequiredService<Serializer>()));
                 break;
             default:
                 // Also for a kind whose settings do not parse: validation stops the start and says why.
