@@ -178,7 +178,8 @@ public sealed class RequestBodies(IOptions<LimitOptions> limits, IOptions<JsonOp
         return dims;
     }
 
-    private static Stream Open(HttpRequest request, long limit)
+    /// <summary>The body as a stream that refuses (413) past <paramref name="limit"/> bytes, the server's own limit lifted.</summary>
+    public static Stream Open(HttpRequest request, long limit)
     {
         if (request.ContentLength > limit)
         {

@@ -29,7 +29,7 @@ public sealed class InferRequestReader(IOptions<LimitOptions> options)
         CheckEncoding(request);
         var headerLength = HeaderLength(request);
         var limit = headerLength is { } length ? length + Limits.MaxBatchBytes : MaxJsonBytes;
-        using var body = Open(request, limit);
+        using var body = RequestBodies.Open(request, limit);
         var json = headerLength is { } size
             ? await ReadExactlyAsync(body, size, InferenceProtocol.HeaderLengthHeader, cancellationToken)
             : await ReadToEndAsync(body, request.ContentLength, cancellationToken);
@@ -159,22 +159,6 @@ public sealed class InferRequestReader(IOptions<LimitOptions> options)
         }
 
         return length;
-    }
-
-    private static Stream Open(HttpRequest request, long limit)
-    {
-        if (request.ContentLength > limit)
-        {
-            throw RequestBodies.TooLarge(limit);
-        }
-
-        // This limit replaces the server's own (30 MB by default), which would otherwise stop large tensors.
-        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
-        {
-            feature.MaxRequestBodySize = null;
-        }
-
-        return new LimitedReadStream(request.Body, limit);
     }
 
     /// <param name="pooled">A tensor's bytes: from <see cref="TensorBuffers"/>, as every large batch (given back after the answer).</param>
