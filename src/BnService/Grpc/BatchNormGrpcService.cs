@@ -161,8 +161,9 @@ public sealed class BatchNormGrpcService(ILayerOperations layers, TensorWire ten
     }
 
     /// <summary>
-    /// The answer, and the arrays free once it is written: the batch (the request message is not used after this;
-    /// its raw_data array then serves as a later output) and the output, unless a request_id's replay holds it.
+    /// The answer, and the arrays free once it is written: the batch (the request message is not used after this:
+    /// its tensor carries the answer, and its raw_data array then serves as a later output) and the output, unless a
+    /// request_id's replay holds it.
     /// </summary>
     private async Task<(Proto.TrainResponse Response, CallBuffers Buffers)> TrainOne(Proto.TrainRequest request, CancellationToken cancellationToken)
     {
@@ -173,7 +174,7 @@ public sealed class BatchNormGrpcService(ILayerOperations layers, TensorWire ten
         var outcome = await layers.TrainAsync(name, new TrainInput(input, weights, requestId), cancellationToken);
         var response = new Proto.TrainResponse
         {
-            Output = TensorWire.Write(outcome.Output, encoding),
+            Output = TensorWire.Answer(request.Input, outcome.Output, encoding),
             BatchMean = { outcome.BatchMean },
             BatchVariance = { outcome.BatchVariance },
             Step = outcome.Step,
@@ -187,7 +188,7 @@ public sealed class BatchNormGrpcService(ILayerOperations layers, TensorWire ten
         var name = ValidName(request.Name);
         var (input, encoding) = tensors.Read(request.Input, "input");
         var output = await layers.InferAsync(name, input, cancellationToken);
-        return (new Proto.InferResponse { Output = TensorWire.Write(output, encoding) }, new CallBuffers(input.Bytes, output.Bytes));
+        return (new Proto.InferResponse { Output = TensorWire.Answer(request.Input, output, encoding) }, new CallBuffers(input.Bytes, output.Bytes));
     }
 
     /// <summary>api.md "Names" (the engine's rule), checked before a layer is looked up.</summary>

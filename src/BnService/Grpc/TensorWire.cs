@@ -81,6 +81,50 @@ public sealed class TensorWire(long maxTensorBytes)
         return result;
     }
 
+    /// <summary>
+    /// The answer to <paramref name="request"/>, built in the request's own tensor message: an output has its input's
+    /// shape, so the shape is kept and, for <c>data</c>, the values go into the request's float array, where a new
+    /// message would allocate a second copy of them (a large object at 1 MB). raw_data wraps the bytes, as
+    /// <see cref="Write"/> does. The request must not be read afterwards.
+    /// </summary>
+    public static ProtoTensor Answer(ProtoTensor request, TensorData output, TensorEncoding encoding)
+    {
+        if (!SameShape(request, output.Shape) || (encoding == TensorEncoding.Data && request.Data.Count != output.Shape.ElementCount))
+        {
+            return Write(output, encoding);
+        }
+
+        if (encoding == TensorEncoding.RawData)
+        {
+            request.RawData = UnsafeByteOperations.UnsafeWrap(output.Bytes);
+        }
+        else
+        {
+            output.Values.CopyTo(UnsafeCollectionOperations.AsSpan(request.Data));
+        }
+
+        return request;
+    }
+
+    private static bool SameShape(ProtoTensor tensor, TensorShape shape)
+    {
+        var dims = shape.Dims;
+        if (tensor.Shape.Count != dims.Length)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < dims.Length; i++)
+        {
+            if (tensor.Shape[i] != dims[i])
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     private static byte[] RawBytes(ByteString raw, TensorShape shape, string field)
     {
         if (raw.Length != (long)shape.ElementCount * sizeof(float))

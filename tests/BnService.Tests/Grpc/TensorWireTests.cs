@@ -50,6 +50,53 @@ public sealed class TensorWireTests
     }
 
     [Fact]
+    public void DataAnswersGoIntoTheRequestsOwnFloatArray()
+    {
+        var request = Tensors.Data([2, 2], [1f, 2f, 3f, 4f]);
+        var values = request.Data;
+        var output = TensorData.FromFloats(BnEngine.TensorShape.Create([2L, 2L], "t"), [-1f, 0.5f, 3e-8f, 7f]);
+
+        var answer = TensorWire.Answer(request, output, TensorEncoding.Data);
+
+        Assert.Same(request, answer);
+        Assert.Same(values, answer.Data);
+        Assert.Equal([-1f, 0.5f, 3e-8f, 7f], answer.Data);
+        Assert.Equal([2L, 2L], answer.Shape);
+        Assert.True(answer.RawData.IsEmpty);
+    }
+
+    [Fact]
+    public void RawAnswersWrapTheOutputInTheRequestsTensor()
+    {
+        var request = Tensors.Raw([3, 1], [1f, 2f, 3f]);
+        var output = TensorData.FromFloats(BnEngine.TensorShape.Create([3L, 1L], "t"), Tensors.Sequence(3));
+
+        var answer = TensorWire.Answer(request, output, TensorEncoding.RawData);
+
+        Assert.Same(request, answer);
+        Assert.True(MemoryMarshal.TryGetArray(answer.RawData.Memory, out var segment));
+        Assert.Same(output.Bytes, segment.Array);
+        Assert.Empty(answer.Data);
+        Assert.Equal([3L, 1L], answer.Shape);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AnOutputOfAnotherShapeGetsATensorOfItsOwn(bool raw)
+    {
+        var request = Tensors.Of([4, 1], [1f, 2f, 3f, 4f], raw);
+        var output = TensorData.FromFloats(BnEngine.TensorShape.Create([2L, 2L], "t"), [5f, 6f, 7f, 8f]);
+
+        var answer = TensorWire.Answer(request, output, raw ? TensorEncoding.RawData : TensorEncoding.Data);
+
+        Assert.NotSame(request, answer);
+        Assert.Equal([2L, 2L], answer.Shape);
+        Assert.Equal([5f, 6f, 7f, 8f], Tensors.Values(answer));
+        Assert.Equal([1f, 2f, 3f, 4f], Tensors.Values(request));
+    }
+
+    [Fact]
     public void AShapeOverTheLimitIsRefusedBeforeItsValuesAreRead()
     {
         var wire = new TensorWire(16);
