@@ -24,6 +24,10 @@ public static class GrpcEndpoints
             options.Interceptors.Add<GrpcRequestLogInterceptor>();
             options.Interceptors.Add<GrpcErrorInterceptor>();
         });
+        // Stateless: registered, the service and the interceptors are resolved once instead of constructed per call.
+        builder.Services.AddSingleton<BatchNormGrpcService>();
+        builder.Services.AddSingleton<GrpcRequestLogInterceptor>();
+        builder.Services.AddSingleton<GrpcErrorInterceptor>();
         builder.Services.AddOptions<GrpcServiceOptions>().Configure<IOptions<LimitOptions>>((options, limits) =>
             options.MaxReceiveMessageSize = MaxMessageBytes(limits.Value.MaxBatchBytes));
         builder.Services.AddSingleton(sp => new TensorWire(sp.GetRequiredService<IOptions<LimitOptions>>().Value.MaxBatchBytes));
