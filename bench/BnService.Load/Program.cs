@@ -20,8 +20,8 @@ if (!File.Exists(options.ServiceDll))
 var scenarios = Scenario.All.Where(s => options.Scenarios is null || options.Scenarios.Contains(s.Name)).ToArray();
 var batches = Batch.Standard(options.Sizes);
 var maxClients = Math.Max(options.ClientsSmall, options.ClientsLarge);
-Console.WriteLine($"# {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, load average {LoadAverage()}, warm-up {options.Warmup.TotalSeconds} s + " +
-                  $"{options.Measure.TotalSeconds} s measured per run, {options.ClientsSmall} clients at 8kb, {options.ClientsLarge} above");
+Console.WriteLine($"# {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, load average {LoadAverage()}, {options.Prewarm.TotalSeconds} s per run to warm up first, " +
+                  $"then warm-up {options.Warmup.TotalSeconds} s + {options.Measure.TotalSeconds} s measured per run, {options.ClientsSmall} clients at 8kb, {options.ClientsLarge} above");
 
 await using var service = await ServerProcess.StartServiceAsync(options.ServiceDll);
 await using var echo = await ServerProcess.StartEchoAsync();
@@ -36,36 +36,20 @@ using var serviceTarget = new Target(service, maxClients, isEcho: false);
 using var echoTarget = new Target(echo, maxClients, isEcho: true);
 await serviceTarget.CreateLayersAsync(maxClients);
 
-var results = new List<RunResult>();
-foreach (var batch in batches)
+// Every scenario once against both servers before anything is measured: the service has far more code than the echo
+// for the JIT to bring to its optimized tier, and a measured window should see the steady state of both.
+if (options.Prewarm > TimeSpan.Zero)
 {
-    var clients = batch.Rows <= 32 ? options.ClientsSmall : options.ClientsLarge;
-    foreach (var scenario in scenarios)
-    {
-        foreach (var target in new[] { echoTarget, serviceTarget })
-        {
-            var server = target.IsEcho ? "echo" : "service";
-            var callers = await Task.WhenAll(Enumerable.Range(0, clients).Select(w => scenario.Caller(target, batch, w)));
-            try
-            {
-                var result = await LoadRun.RunAsync(scenario.Name, batch.Label, server, callers, options.Warmup, options.Measure, batch.Bytes.Length);
-                results.Add(result);
-                Console.Error.WriteLine($"{scenario.Name} {batch.Label} {server}: {result.CallsPerSecond:F1} calls/s, p50 {result.P50Ms:F2} ms");
-            }
-            catch (Exception e)
-            {
-                Console.Error.WriteLine($"{scenario.Name} {batch.Label} {server} failed: {e.GetType().Name}: {e.Message}");
-            }
-            finally
-            {
-                foreach (var caller in callers)
-                {
-                    await caller.DisposeAsync();
-                }
-            }
-        }
-    }
+    Console.Error.WriteLine($"warming both servers up: {options.Prewarm.TotalSeconds} s per scenario and size");
+    await RunAllAsync(TimeSpan.Zero, options.Prewarm, _ => { });
 }
+
+var results = new List<RunResult>();
+await RunAllAsync(options.Warmup, options.Measure, result =>
+{
+    results.Add(result);
+    Console.Error.WriteLine($"{result.Scenario} {result.Size} {result.Server}: {result.CallsPerSecond:F1} calls/s, p50 {result.P50Ms:F2} ms");
+});
 
 await GcCounters.SettleAsync();
 foreach (var result in results)
@@ -76,5 +60,36 @@ foreach (var result in results)
 Console.WriteLine($"# finished {DateTime.UtcNow:HH:mm} UTC, load average {LoadAverage()}");
 Report.Print(results, Console.Out);
 return 0;
+
+async Task RunAllAsync(TimeSpan warmup, TimeSpan measure, Action<RunResult> done)
+{
+    foreach (var batch in batches)
+    {
+        var clients = batch.Rows <= 32 ? options.ClientsSmall : options.ClientsLarge;
+        foreach (var scenario in scenarios)
+        {
+            foreach (var target in new[] { echoTarget, serviceTarget })
+            {
+                var server = target.IsEcho ? "echo" : "service";
+                var callers = await Task.WhenAll(Enumerable.Range(0, clients).Select(w => scenario.Caller(target, batch, w)));
+                try
+                {
+                    done(await LoadRun.RunAsync(scenario.Name, batch.Label, server, callers, warmup, measure, batch.Bytes.Length));
+                }
+                catch (Exception e)
+                {
+                    Console.Error.WriteLine($"{scenario.Name} {batch.Label} {server} failed: {e.GetType().Name}: {e.Message}");
+                }
+                finally
+                {
+                    foreach (var caller in callers)
+                    {
+                        await caller.DisposeAsync();
+                    }
+                }
+            }
+        }
+    }
+}
 
 static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";

@@ -6,15 +6,17 @@ namespace BnService.Load.Load;
 /// Command line: <c>--quick</c> (0.5 s warm-up + 2 s measured per run, about two minutes in all) or <c>--full</c>
 /// (2 s + 8 s, the default); <c>--sizes 8kb,1mb,16mb</c>; <c>--scenarios grpc_train_raw,...</c>; <c>--clients-small N</c>
 /// (default 4) and <c>--clients-large N</c> (default 2) concurrent clients; <c>--warmup S</c>, <c>--measure S</c>;
-/// <c>--service path/BnService.dll</c> (default: the repository's Release build).
+/// <c>--service path/BnService.dll</c> (default: the repository's Release build); <c>--prewarm S</c>: every run once
+/// for S seconds, unmeasured, before the measured runs (quick 1 s, full 2 s; 0: none).
 /// </summary>
 public sealed record LoadOptions(TimeSpan Warmup, TimeSpan Measure, string[]? Sizes, string[]? Scenarios, int ClientsSmall, int ClientsLarge,
-    string ServiceDll)
+    string ServiceDll, TimeSpan Prewarm)
 {
     public static LoadOptions Parse(string[] args)
     {
         var quick = args.Contains("--quick");
-        var options = new LoadOptions(TimeSpan.FromSeconds(quick ? 0.5 : 2), TimeSpan.FromSeconds(quick ? 2 : 8), null, null, 4, 2, DefaultServiceDll());
+        var options = new LoadOptions(TimeSpan.FromSeconds(quick ? 0.5 : 2), TimeSpan.FromSeconds(quick ? 2 : 8), null, null, 4, 2, DefaultServiceDll(),
+            TimeSpan.FromSeconds(quick ? 1 : 2));
         for (var i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -28,6 +30,7 @@ public sealed record LoadOptions(TimeSpan Warmup, TimeSpan Measure, string[]? Si
                 "--warmup" => options with { Warmup = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) },
                 "--measure" => options with { Measure = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) },
                 "--service" => options with { ServiceDll = Path.GetFullPath(Next()) },
+                "--prewarm" => options with { Prewarm = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) },
                 _ => throw new ArgumentException($"unknown argument {args[i]}"),
             };
         }

@@ -8,6 +8,8 @@ namespace BnService.Layers;
 /// A call that a node failure interrupted is retried once.</summary>
 internal sealed class GrainLayerOperations(IGrainFactory grains) : ILayerOperations, ILayerStateImport
 {
+    private readonly LayerGrainReferences _layers = new(grains);
+
     /// <summary>Reads of the layer before an import gives up because the layer keeps changing under it.</summary>
     private const int ImportAttempts = 3;
 
@@ -77,7 +79,7 @@ internal sealed class GrainLayerOperations(IGrainFactory grains) : ILayerOperati
         }
     }
 
-    private ILayerGrain Layer(string name) => grains.GetGrain<ILayerGrain>(name);
+    private ILayerGrain Layer(string name) => _layers.For(name);
 
     /// <summary>Every grain call is retried once when a node of the cluster went away (<see cref="GrainCallRetry"/>).</summary>
     private static Task<T> Retry<T>(Func<Task<T>> call) => GrainCallRetry.OnceAsync(call);

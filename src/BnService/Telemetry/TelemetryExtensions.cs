@@ -18,17 +18,17 @@ public static class TelemetryExtensions
 
     /// <summary>
     /// OpenTelemetry metrics (ASP.NET Core and gRPC requests, Orleans, the .NET runtime, <see cref="LayerMetrics"/>)
-    /// for Prometheus at <see cref="MetricsPath"/>, and traces (requests, grain calls); both also exported over
-    /// OTLP when <see cref="OtlpEndpointKey"/> is set (the exporter reads the other OTEL_EXPORTER_OTLP_* keys itself).
+    /// for Prometheus at <see cref="MetricsPath"/>, also exported over OTLP when <see cref="OtlpEndpointKey"/> is set
+    /// (the exporter reads the other OTEL_EXPORTER_OTLP_* keys itself). Traces (requests, grain calls) exist only to be
+    /// exported, so they are recorded only then: without a collector no request or grain call pays for an activity
+    /// and its propagation.
     /// </summary>
     public static WebApplicationBuilder AddBnTelemetry(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<TelemetrySettings>().BindConfiguration(TelemetrySettings.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<LayerMetrics>();
-        builder.UseOrleans(silo => silo.AddActivityPropagation());
-
         var otlp = !string.IsNullOrWhiteSpace(builder.Configuration[OtlpEndpointKey]);
-        builder.Services.AddOpenTelemetry()
+        var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("bnservice"))
             .WithMetrics(metrics =>
             {
@@ -41,16 +41,16 @@ public static class TelemetryExtensions
                 {
                     metrics.AddOtlpExporter();
                 }
-            })
-            .WithTracing(tracing =>
-            {
-                tracing.AddAspNetCoreInstrumentation(o => o.Filter = context => !context.Request.Path.StartsWithSegments(MetricsPath))
-                    .AddSource(OrleansSources);
-                if (otlp)
-                {
-                    tracing.AddOtlpExporter();
-                }
             });
+        if (otlp)
+        {
+            builder.UseOrleans(silo => silo.AddActivityPropagation());
+            telemetry.WithTracing(tracing => tracing
+                .AddAspNetCoreInstrumentation(o => o.Filter = context => !context.Request.Path.StartsWithSegments(MetricsPath))
+                .AddSource(OrleansSources)
+                .AddOtlpExporter());
+        }
+
         return builder;
     }
 

@@ -3,22 +3,24 @@ using BnEngine;
 using BnService.Hosting;
 using BnService.Telemetry;
 using Microsoft.Extensions.Options;
+using Orleans.Storage;
 
 namespace BnService.Layers.Grains;
 
 /// <summary>
-/// One layer: its config and state held through <see cref="IPersistentState{TState}"/>, the math done by
+/// One layer: its config and state held through <see cref="LayerStore"/>, the math done by
 /// <see cref="BatchNormLayer"/>. Orleans runs the changing calls one at a time, so no locks are needed here.
 /// A layer activates on the node that first receives a call for it (so its batches need not cross nodes).
 /// </summary>
 [Orleans.Placement.PreferLocalPlacement]
 internal sealed class LayerGrain(
-    [PersistentState("layer", LayerStorage.Name)] IPersistentState<LayerGrainState> store,
     IOptions<StorageSettings> storage,
     IOptions<LimitOptions> limits,
     IGrainFactory grains,
-    LayerMetrics metrics) : Grain, ILayerGrain
+    LayerMetrics metrics,
+    ILogger<LayerGrain> logger) : Grain, ILayerGrain
 {
+    private LayerStore _store = null!;
     private BatchNormLayer? _layer;
     private LayerConfigRecord? _config;
     private TrainReceipts _receipts = null!;
@@ -30,16 +32,17 @@ internal sealed class LayerGrain(
     /// <summary>The layer's metric series, taken at its first recorded call: a call to a layer that does not exist takes no place under the series cap.</summary>
     private LayerCounters Metrics => _metrics ??= metrics.For(Name);
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (store.State.Config is { } config && store.State.State is { } state)
+        _store = new LayerStore(ServiceProvider.GetRequiredKeyedService<IGrainStorage>(LayerStorage.Name), this.GetGrainId(), logger);
+        await _store.ReadAsync();
+        if (_store.State.Config is { } config && _store.State.State is { } state)
         {
             _config = config;
             _layer = new BatchNormLayer(config.ToConfig(), state.ToState());
         }
 
-        _receipts = new TrainReceipts(store.State.Receipts, limits.Value.ReplayBytesPerLayer);
-        return Task.CompletedTask;
+        _receipts = new TrainReceipts(_store.State.Receipts, limits.Value.ReplayBytesPerLayer);
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -81,8 +84,8 @@ internal sealed class LayerGrain(
 
         _layer = layer;
         _config = config;
-        store.State.Config = config;
-        store.State.Receipts.Clear();
+        _store.State.Config = config;
+        _store.State.Receipts.Clear();
         await WriteAsync();
         await grains.GetGrain<ILayerDirectoryGrain>(0).Add(Name, config.Collections);
         return GrainReply<CreatedLayer>.Ok(new CreatedLayer(Snapshot(), Created: true));
@@ -101,9 +104,9 @@ internal sealed class LayerGrain(
         _layer = null;
         _config = null;
         _unwritten = 0;
-        await store.ClearStateAsync();
-        store.State = new LayerGrainState();
-        _receipts = new TrainReceipts(store.State.Receipts, limits.Value.ReplayBytesPerLayer);
+        await _store.ClearAsync();
+        _store.State = new LayerGrainState();
+        _receipts = new TrainReceipts(_store.State.Receipts, limits.Value.ReplayBytesPerLayer);
         await grains.GetGrain<ILayerDirectoryGrain>(0).Remove(Name);
         metrics.Forget(Name);
         _metrics = null;
@@ -283,10 +286,10 @@ internal sealed class LayerGrain(
 
     private async Task WriteAsync()
     {
-        store.State.State = LayerStateRecord.From(_layer!.CaptureState());
+        _store.State.State = LayerStateRecord.From(_layer!.CaptureState());
         try
         {
-            await store.WriteStateAsync();
+            await _store.WriteAsync();
             _unwritten = 0;
         }
         catch
