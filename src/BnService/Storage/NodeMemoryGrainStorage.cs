@@ -7,13 +7,15 @@ namespace BnService.Storage;
 
 /// <summary>
 /// Grain storage in this process's memory, for <c>Storage:Kind=memory</c> on one node (localhost clustering).
-/// It keeps what Orleans' memory storage keeps (each state as a serialized copy, an ETag checked on every
-/// write and clear, lost with the process) without the call to a storage grain that Orleans' memory storage
-/// makes for every read and write: on one node that grain lives in this same process, so nothing more survives
-/// with it, and a training step saves a scheduler hop and a copy of the state's bytes. A cluster keeps Orleans'
-/// memory storage, whose storage grains the nodes share.
+/// It keeps what Orleans' memory storage keeps (each state as a copy that later changes to the grain's state do not
+/// reach, an ETag checked on every write and clear, lost with the process) without the call to a storage grain that
+/// Orleans' memory storage makes for every read and write: on one node that grain lives in this same process, so
+/// nothing more survives with it, and a training step saves a scheduler hop and a copy of the state's bytes. The copy
+/// is Orleans' deep copy, not a serialized one: what is <c>[Immutable]</c> (a layer's captured state, its config) is
+/// shared, the rest copied, so a small layer's training step does not encode its whole state on every write.
+/// A cluster keeps Orleans' memory storage, whose storage grains the nodes share.
 /// </summary>
-internal sealed class NodeMemoryGrainStorage(Serializer serializer) : IGrainStorage
+internal sealed class NodeMemoryGrainStorage(DeepCopier copier) : IGrainStorage
 {
     private readonly ConcurrentDictionary<string, Record> _records = new(StringComparer.Ordinal);
     private long _lastETag;
@@ -22,7 +24,7 @@ internal sealed class NodeMemoryGrainStorage(Serializer serializer) : IGrainStor
     {
         if (_records.TryGetValue(StateFileNames.Key(stateName, grainId), out var record))
         {
-            grainState.State = serializer.Deserialize<T>(record.Payload);
+            grainState.State = copier.Copy((T)record.State);
             grainState.ETag = record.ETag;
             grainState.RecordExists = true;
         }
@@ -39,7 +41,7 @@ internal sealed class NodeMemoryGrainStorage(Serializer serializer) : IGrainStor
     public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         var key = StateFileNames.Key(stateName, grainId);
-        var next = new Record(NextETag(), serializer.SerializeToArray(grainState.State));
+        var next = new Record(NextETag(), copier.Copy(grainState.State)!);
         if (!Replace(key, grainState.ETag, next))
         {
             return Task.FromException(Inconsistent(key, grainState.ETag));
@@ -88,5 +90,5 @@ internal sealed class NodeMemoryGrainStorage(Serializer serializer) : IGrainStor
         new($"the stored state of '{key}' changed since it was read",
             _records.TryGetValue(key, out var stored) ? stored.ETag : "(none)", expected ?? "(none)");
 
-    private sealed record Record(string ETag, byte[] Payload);
+    private sealed record Record(string ETag, object State);
 }

@@ -29,6 +29,12 @@ public sealed class NodeMemoryStorageTests : GrainStorageContract
         Assert.True(read.RecordExists);
         Assert.Equal(written.ETag, read.ETag);
         Assert.Equal(new TrainReceipt("r1", 1), Assert.Single(read.State!.Receipts));
+
+        // Nor does a change to what a read gave back.
+        read.State.Receipts.Clear();
+        var again = new GrainState<LayerGrainState>();
+        await storage.ReadStateAsync("layer", id, again);
+        Assert.Equal(new TrainReceipt("r1", 1), Assert.Single(again.State!.Receipts));
     }
 
     [Fact]
@@ -58,5 +64,5 @@ public sealed class NodeMemoryStorageTests : GrainStorageContract
         Assert.NotNull(read.ETag);
     }
 
-    protected override IGrainStorage Storage() => new NodeMemoryGrainStorage(Serializer);
+    protected override IGrainStorage Storage() => new NodeMemoryGrainStorage(Services.GetRequiredService<DeepCopier>());
 }

@@ -31,7 +31,7 @@ internal static class LayerStorage
                 }));
                 break;
             case StorageSettings.Memory when !RedisConnection.TryParse(cluster.Redis, out _, out _):
-                silo.Services.AddKeyedSingleton<IGrainStorage>(Name, (sp, _) => new NodeMemoryGrainStorage(sp.GetRequiredService<Serializer>()));
+                silo.Services.AddKeyedSingleton<IGrainStorage>(Name, (sp, _) => new NodeMemoryGrainStorage(sp.GetRequiredService<DeepCopier>()));
                 break;
             default:
                 // Also for a kind whose settings do not parse: validation stops the start and says why.
