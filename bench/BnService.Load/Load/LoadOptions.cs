@@ -7,7 +7,7 @@ namespace BnService.Load.Load;
 /// (2 s + 8 s, the default); <c>--sizes 8kb,1mb,16mb</c>; <c>--scenarios grpc_train_raw,...</c>; <c>--clients-small N</c>
 /// (default 4) and <c>--clients-large N</c> (default 2) concurrent clients; <c>--warmup S</c>, <c>--measure S</c>;
 /// <c>--service path/BnService.dll</c> (default: the repository's Release build); <c>--prewarm S</c>: every run once
-/// for S seconds, unmeasured, before the measured runs (quick 1 s, full 2 s; 0: none).
+/// for S seconds, unmeasured, before the measured runs (default 2 s; 0: none).
 /// </summary>
 public sealed record LoadOptions(TimeSpan Warmup, TimeSpan Measure, string[]? Sizes, string[]? Scenarios, int ClientsSmall, int ClientsLarge,
     string ServiceDll, TimeSpan Prewarm)
@@ -16,7 +16,7 @@ public sealed record LoadOptions(TimeSpan Warmup, TimeSpan Measure, string[]? Si
     {
         var quick = args.Contains("--quick");
         var options = new LoadOptions(TimeSpan.FromSeconds(quick ? 0.5 : 2), TimeSpan.FromSeconds(quick ? 2 : 8), null, null, 4, 2, DefaultServiceDll(),
-            TimeSpan.FromSeconds(quick ? 1 : 2));
+            TimeSpan.FromSeconds(2));
         for (var i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");

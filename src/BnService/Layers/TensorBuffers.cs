@@ -3,16 +3,17 @@ using System.Collections.Concurrent;
 namespace BnService.Layers;
 
 /// <summary>
-/// Reused byte arrays for large batches (request bodies read off the wire, layer outputs), by exact length: a
+/// Reused byte arrays for batches (request bodies read off the wire, layer outputs), by exact length: a
 /// <see cref="TensorData"/> is always exactly its values, and a training loop sends one batch size over and over, so
-/// the arrays of one call serve the next one instead of becoming large-object garbage (each 1 MB one would cost a
-/// gen2 collection's share). Small arrays are plain allocations (gen0 is cheap for them). An array is returned only
-/// by whoever knows that nothing holds it any more; an array never returned is simply collected.
+/// the arrays of one call serve the next one instead of becoming garbage: a large one (each 1 MB one would cost a
+/// gen2 collection's share), and a small one too, since at thousands of small calls a second their 8 KB arrays were
+/// most of what the collector cleared. Arrays under <see cref="MinPooledBytes"/> are plain allocations. An array is
+/// returned only by whoever knows that nothing holds it any more; an array never returned is simply collected.
 /// </summary>
 public static class TensorBuffers
 {
-    /// <summary>Below this many bytes an array is allocated normally (under the large-object threshold of 85,000).</summary>
-    public const int MinPooledBytes = 64 * 1024;
+    /// <summary>Below this many bytes an array is allocated normally (a scalar's or a few channels' worth).</summary>
+    public const int MinPooledBytes = 1024;
 
     /// <summary>The most bytes the pool keeps idle, over all lengths.</summary>
     public const long MaxIdleBytes = 256L * 1024 * 1024;
