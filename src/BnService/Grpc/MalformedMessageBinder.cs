@@ -1,3 +1,5 @@
+using System.Buffers;
+using Bn.V1;
 using Google.Protobuf;
 using Grpc.Core;
 
@@ -6,7 +8,8 @@ namespace BnService.Grpc;
 /// <summary>
 /// Binds a service's methods with request marshallers that answer bytes which are no valid message (a bad tag, a
 /// field past the end, a string that is not UTF-8) with INVALID_ARGUMENT. Without it the framework reads the
-/// request before any interceptor runs and answers UNKNOWN, logging the client's bytes as a server fault.
+/// request before any interceptor runs and answers UNKNOWN, logging the client's bytes as a server fault. Train and
+/// infer requests with a large raw_data are read with <see cref="PooledRawDataParser{TRequest}"/> first.
 /// </summary>
 public sealed class MalformedMessageBinder(ServiceBinderBase inner) : ServiceBinderBase
 {
@@ -27,11 +30,12 @@ public sealed class MalformedMessageBinder(ServiceBinderBase inner) : ServiceBin
         where TResponse : class
     {
         var read = method.RequestMarshaller.ContextualDeserializer;
+        var pooled = PooledParse(typeof(TRequest));
         var requests = Marshallers.Create(method.RequestMarshaller.ContextualSerializer, context =>
         {
             try
             {
-                return read(context);
+                return pooled?.Invoke(context.PayloadAsReadOnlySequence()) as TRequest ?? read(context);
             }
             catch (InvalidProtocolBufferException e)
             {
@@ -39,5 +43,21 @@ public sealed class MalformedMessageBinder(ServiceBinderBase inner) : ServiceBin
             }
         });
         return new Method<TRequest, TResponse>(method.Type, method.ServiceName, method.Name, requests, method.ResponseMarshaller);
+    }
+
+    /// <summary>The requests of the batch paths (train, infer), whose large raw_data goes into a pooled array.</summary>
+    private static Func<ReadOnlySequence<byte>, object?>? PooledParse(Type request)
+    {
+        if (request == typeof(TrainRequest))
+        {
+            return new PooledRawDataParser<TrainRequest>(TrainRequest.Parser, TrainRequest.InputFieldNumber, (r, input) => r.Input = input).TryParse;
+        }
+
+        if (request == typeof(InferRequest))
+        {
+            return new PooledRawDataParser<InferRequest>(InferRequest.Parser, InferRequest.InputFieldNumber, (r, input) => r.Input = input).TryParse;
+        }
+
+        return null;
     }
 }
