@@ -74,7 +74,8 @@ async Task RunAllAsync(TimeSpan warmup, TimeSpan measure, Action<RunResult> done
                 var callers = await Task.WhenAll(Enumerable.Range(0, clients).Select(w => scenario.Caller(target, batch, w)));
                 try
                 {
-                    done(await LoadRun.RunAsync(scenario.Name, batch.Label, server, callers, warmup, measure, batch.Bytes.Length));
+                    done(await LoadRun.RunAsync(scenario.Name, batch.Label, server, callers, warmup, measure, batch.Bytes.Length,
+                        target.Server.ProcessId));
                 }
                 catch (Exception e)
                 {

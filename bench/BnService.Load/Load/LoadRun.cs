@@ -4,7 +4,7 @@ namespace BnService.Load.Load;
 
 /// <summary>What one (scenario, size, server) run measured; <see cref="Gc"/> is filled in once the counters' samples are in.</summary>
 public sealed record RunResult(string Scenario, string Size, string Server, int Concurrency, int Calls, double Seconds, double[] LatenciesMs,
-    long BytesPerCall, DateTime From, DateTime To)
+    long BytesPerCall, DateTime From, DateTime To, double ServerCpuMsPerCall)
 {
     public double CallsPerSecond => Calls / Seconds;
     public double MibPerSecond => CallsPerSecond * BytesPerCall / (1024.0 * 1024.0);
@@ -25,8 +25,9 @@ public static class LoadRun
 {
     public const int MinCalls = 8;
 
+    /// <param name="serverProcessId">The server's process: its CPU time over the window, per call counted in it, is reported.</param>
     public static async Task<RunResult> RunAsync(string scenario, string size, string server, IReadOnlyList<ICaller> callers, TimeSpan warmup,
-        TimeSpan measure, long bytesPerCall)
+        TimeSpan measure, long bytesPerCall, int serverProcessId)
     {
         var completions = callers.Select(_ => new List<(long Start, long End)>()).ToArray();
         var stop = false;
@@ -51,6 +52,8 @@ public static class LoadRun
         })).ToArray();
 
         long end;
+        long cpuFrom = 0;
+        var cpuAtFrom = double.NaN;
         while (true)
         {
             var failed = workers.FirstOrDefault(w => w.IsFaulted);
@@ -61,6 +64,12 @@ public static class LoadRun
             }
 
             var now = Stopwatch.GetTimestamp();
+            if (now >= from && cpuFrom == 0)
+            {
+                cpuFrom = now;
+                cpuAtFrom = ProcessCpu.Seconds(serverProcessId);
+            }
+
             if (now >= cap || (now >= to && Counted(completions, from, now) >= MinCalls))
             {
                 end = now;
@@ -70,14 +79,18 @@ public static class LoadRun
             await Task.Delay(20);
         }
 
+        var cpuAtEnd = ProcessCpu.Seconds(serverProcessId);
         Volatile.Write(ref stop, true);
         await Task.WhenAll(workers);
 
         var counted = completions.SelectMany(c => c).Where(c => c.End >= from && c.End <= end).ToArray();
         var latencies = counted.Select(c => (c.End - c.Start) * 1000.0 / Stopwatch.Frequency).Order().ToArray();
         var seconds = (end - from) / (double)Stopwatch.Frequency;
+        var cpuCalls = counted.Count(c => c.End >= cpuFrom);
+        var cpuMsPerCall = cpuFrom != 0 && cpuCalls > 0 ? (cpuAtEnd - cpuAtFrom) * 1000 / cpuCalls : double.NaN;
         DateTime Wall(long ticks) => wallStart + TimeSpan.FromSeconds((ticks - start) / (double)Stopwatch.Frequency);
-        return new RunResult(scenario, size, server, callers.Count, counted.Length, seconds, latencies, bytesPerCall, Wall(from), Wall(end));
+        return new RunResult(scenario, size, server, callers.Count, counted.Length, seconds, latencies, bytesPerCall, Wall(from), Wall(end),
+            cpuMsPerCall);
     }
 
     private static int Counted(List<(long Start, long End)>[] completions, long from, long now)

@@ -7,15 +7,17 @@ public static class Report
 {
     public static void Print(IReadOnlyList<RunResult> results, TextWriter output)
     {
-        output.WriteLine("| scenario | size | server | clients | calls/s | MiB/s | p50 ms | p99 ms | ratio to echo | alloc KiB/call | gen0 | gen1 | gen2 | max heap MiB |");
-        output.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        output.WriteLine("| scenario | size | server | clients | calls/s | MiB/s | p50 ms | p99 ms | ratio to echo | server CPU µs/call | CPU ratio | alloc KiB/call | gen0 | gen1 | gen2 | max heap MiB |");
+        output.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
         foreach (var r in results)
         {
-            var ratio = r.Server == "service" && Echo(results, r) is { } echo ? F(r.CallsPerSecond / echo.CallsPerSecond, 2) : "";
+            var echo = r.Server == "service" ? Echo(results, r) : null;
+            var ratio = echo is null ? "" : F(r.CallsPerSecond / echo.CallsPerSecond, 2);
+            var cpuRatio = echo is null ? "" : F(r.ServerCpuMsPerCall / echo.ServerCpuMsPerCall, 2);
             var gc = r.Gc;
             var alloc = gc is null || r.Calls == 0 ? "" : F(gc.AllocatedBytes / r.Calls / 1024, 1);
             output.WriteLine($"| {r.Scenario} | {r.Size} | {r.Server} | {r.Concurrency} | {F(r.CallsPerSecond, 1)} | {F(r.MibPerSecond, 1)} | " +
-                             $"{F(r.P50Ms, 2)} | {F(r.P99Ms, 2)} | {ratio} | {alloc} | {gc?.Gen0} | {gc?.Gen1} | {gc?.Gen2} | {(gc is null ? "" : F(gc.MaxHeapMb, 0))} |");
+                             $"{F(r.P50Ms, 2)} | {F(r.P99Ms, 2)} | {ratio} | {F(1000 * r.ServerCpuMsPerCall, 1)} | {cpuRatio} | {alloc} | {gc?.Gen0} | {gc?.Gen1} | {gc?.Gen2} | {(gc is null ? "" : F(gc.MaxHeapMb, 0))} |");
         }
 
         output.WriteLine();
