@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Runtime.InteropServices;
 using Bn.V1;
 using BnService.Grpc;
+using BnService.Layers;
 using Google.Protobuf;
 
 namespace BnService.Tests.Grpc;
@@ -12,8 +13,11 @@ namespace BnService.Tests.Grpc;
 /// </summary>
 public sealed class PooledRawDataParserTests
 {
-    /// <summary>[256, 64] float32: 64 KiB, the smallest pooled length.</summary>
+    /// <summary>[256, 64] float32: 64 KiB, over the smallest pooled length.</summary>
     private static readonly float[] Batch = Tensors.Sequence(256 * 64, -2f, 1e-4f);
+
+    /// <summary>The most float32 values under <see cref="TensorBuffers.MinPooledBytes"/>.</summary>
+    private const int Small = (TensorBuffers.MinPooledBytes / sizeof(float)) - 1;
 
     private static readonly PooledRawDataParser<TrainRequest> Train = new(TrainRequest.Parser, TrainRequest.InputFieldNumber, (r, t) => r.Input = t);
 
@@ -69,7 +73,7 @@ public sealed class PooledRawDataParserTests
         var rawTwice = Concat(raw.ToByteArray(), raw.ToByteArray());
         return new TheoryData<string, byte[]>
         {
-            { "small raw_data", new TrainRequest { Name = "n", Input = Tensors.Raw([2, 64], Tensors.Sequence(128)) }.ToByteArray() },
+            { "raw_data under the pooled length", new TrainRequest { Name = "n", Input = Tensors.Raw([Small, 1], Tensors.Sequence(Small)) }.ToByteArray() },
             { "data", new TrainRequest { Name = "n", Input = Tensors.Data([256, 64], Batch) }.ToByteArray() },
             { "no input", new TrainRequest { Name = "n", BatchWeights = { Batch } }.ToByteArray() },
             { "input twice", Concat(input, input) },
