@@ -1,4 +1,6 @@
+using System.Reflection;
 using Google.Protobuf;
+using Google.Protobuf.Reflection;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Serilog;
@@ -25,26 +27,35 @@ public sealed class GrpcRequestLogInterceptor(IDiagnosticContext? diagnostics = 
             diagnostics?.Set(LayerProperty, layer);
         }
 
-        return await Logged(() => continuation(request, context));
+        // The status is recorded here rather than through a shared helper taking the call as a delegate: one async
+        // frame per call instead of three on every unary call's path.
+        var status = StatusCode.Unknown;
+        try
+        {
+            var response = await continuation(request, context);
+            status = StatusCode.OK;
+            return response;
+        }
+        catch (RpcException ex)
+        {
+            status = ex.StatusCode;
+            throw;
+        }
+        finally
+        {
+            diagnostics?.Set(StatusProperty, status.ToString());
+        }
     }
 
-    public override Task DuplexStreamingServerHandler<TRequest, TResponse>(
+    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(
         IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream,
-        ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation) =>
-        Logged(async () =>
-        {
-            await continuation(requestStream, responseStream, context);
-            return true;
-        });
-
-    private async Task<T> Logged<T>(Func<Task<T>> call)
+        ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
     {
         var status = StatusCode.Unknown;
         try
         {
-            var result = await call();
+            await continuation(requestStream, responseStream, context);
             status = StatusCode.OK;
-            return result;
         }
         catch (RpcException ex)
         {
@@ -61,10 +72,29 @@ public sealed class GrpcRequestLogInterceptor(IDiagnosticContext? diagnostics = 
     /// The layer a request names: its <c>name</c>, its config's for CreateLayer, or its <c>model_name</c> (the Open
     /// Inference Protocol's word for a layer). The request log and the rate limiter read it here.
     /// </summary>
-    internal static string? LayerName(object request) => request switch
+    internal static string? LayerName<TRequest>(TRequest request) => LayerField<TRequest>.Read(request);
+
+    /// <summary>Where a message type keeps its layer's name, looked up once per type.</summary>
+    private static class LayerField<TRequest>
     {
-        Bn.V1.CreateLayerRequest create => create.Config?.Name,
-        IMessage message => (message.Descriptor.FindFieldByName("name") ?? message.Descriptor.FindFieldByName("model_name"))?.Accessor.GetValue(message) as string,
-        _ => null,
-    };
+        public static readonly Func<TRequest, string?> Read = Find();
+
+        private static Func<TRequest, string?> Find()
+        {
+            if (typeof(TRequest) == typeof(Bn.V1.CreateLayerRequest))
+            {
+                return request => (request as Bn.V1.CreateLayerRequest)?.Config?.Name;
+            }
+
+            if (!typeof(IMessage).IsAssignableFrom(typeof(TRequest))
+                || (typeof(TRequest).GetProperty(nameof(IMessage.Descriptor), BindingFlags.Public | BindingFlags.Static)?.GetValue(null)) is not MessageDescriptor descriptor
+                || (descriptor.FindFieldByName("name") ?? descriptor.FindFieldByName("model_name")) is not { } field)
+            {
+                return _ => null;
+            }
+
+            var accessor = field.Accessor;
+            return request => request is IMessage message ? accessor.GetValue(message) as string : null;
+        }
+    }
 }

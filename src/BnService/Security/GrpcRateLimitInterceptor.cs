@@ -41,9 +41,9 @@ public sealed class GrpcRateLimitInterceptor(CallRateLimiter limiter) : Intercep
         continuation(Counted(requestStream, context), responseStream, context);
 
     private IAsyncStreamReader<TRequest> Counted<TRequest>(IAsyncStreamReader<TRequest> requests, ServerCallContext context) =>
-        IsCounted(context) ? new CountedReader<TRequest>(requests, message => AdmitAsync(message!, context)) : requests;
+        IsCounted(context) ? new CountedReader<TRequest>(requests, message => AdmitAsync(message, context)) : requests;
 
-    private async Task AdmitAsync(object request, ServerCallContext context)
+    private async Task AdmitAsync<TRequest>(TRequest request, ServerCallContext context)
     {
         if (!IsCounted(context))
         {

@@ -35,6 +35,17 @@ public sealed class GrpcRequestLogTests
         Assert.Contains((GrpcRequestLogInterceptor.LayerProperty, (object?)"created"), recorded.Values);
     }
 
+    [Fact]
+    public void TheLayerIsTheNameTheConfigsNameOrTheModelName()
+    {
+        Assert.Equal("a", GrpcRequestLogInterceptor.LayerName(new TrainRequest { Name = "a" }));
+        Assert.Equal("b", GrpcRequestLogInterceptor.LayerName(new CreateLayerRequest { Config = new Bn.V1.LayerConfig { Name = "b" } }));
+        Assert.Null(GrpcRequestLogInterceptor.LayerName(new CreateLayerRequest()));
+        Assert.Equal("c", GrpcRequestLogInterceptor.LayerName(new global::Inference.ModelInferRequest { ModelName = "c" }));
+        Assert.Null(GrpcRequestLogInterceptor.LayerName(new ListLayersRequest { Prefix = "p" }));
+        Assert.Null(GrpcRequestLogInterceptor.LayerName("not a message"));
+    }
+
     private sealed class RecordingDiagnosticContext : IDiagnosticContext
     {
         public ConcurrentQueue<(string, object?)> Values { get; } = new();
