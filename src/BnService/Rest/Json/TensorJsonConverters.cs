@@ -143,7 +143,7 @@ public sealed class TensorTooLargeException(long maxBytes)
     public long MaxBytes { get; } = maxBytes;
 }
 
-/// <summary>Writes a tensor as <c>{"shape": [...], "data": [...]}</c> straight from its float32 bytes.</summary>
+/// <summary>Writes a tensor as <c>{"shape": [...], "data": [...]}</c> straight from its float32 bytes (<see cref="JsonFloatArray"/>).</summary>
 public sealed class TensorDataConverter : JsonConverter<TensorData>
 {
     public override TensorData Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
@@ -159,13 +159,8 @@ public sealed class TensorDataConverter : JsonConverter<TensorData>
         }
 
         writer.WriteEndArray();
-        writer.WriteStartArray("data");
-        foreach (var v in value.Values)
-        {
-            writer.WriteNumberValue(v);
-        }
-
-        writer.WriteEndArray();
+        writer.WritePropertyName("data");
+        JsonFloatArray.Write(writer, value.Values);
         writer.WriteEndObject();
     }
 }
