@@ -11,6 +11,9 @@ public static class FloatText
     private const int MaxDigits = 15;
     private const int MaxPower = 22;
 
+    /// <summary>10^15: the digits of a plain decimal stay below it.</summary>
+    private const ulong MaxExactDigits = 1_000_000_000_000_000;
+
     private static readonly double[] PowersOfTen =
     [
         1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
@@ -73,7 +76,17 @@ public static class FloatText
             power += exponentNegative ? -exponent : exponent;
         }
 
-        if (i != text.Length || power is < -MaxPower or > MaxPower)
+        return i == text.Length && TryCompose(digits, power, negative, out value);
+    }
+
+    /// <summary>
+    /// digits × 10^power as float32 when one exact double operation gives it (digits of at most 15 significant figures,
+    /// a power of ten within ±22, not exactly halfway between two floats); false: use the full parser.
+    /// </summary>
+    public static bool TryCompose(ulong digits, int power, bool negative, out float value)
+    {
+        value = 0;
+        if (power is < -MaxPower or > MaxPower || digits >= MaxExactDigits)
         {
             return false;
         }

@@ -8,7 +8,8 @@ namespace BnService.Rest.Json;
 /// <summary>
 /// Reads <c>{"shape": [...], "data": [...]}</c>, parsing every number straight into a float32 byte buffer that
 /// never grows past <paramref name="maxBytes"/> (Limits:MaxBatchBytes): one value more is a
-/// <see cref="TensorTooLargeException"/> (413) at once, whatever the shape says.
+/// <see cref="TensorTooLargeException"/> (413) at once, whatever the shape says. A body in memory
+/// (<see cref="BufferedJsonBody"/>) has its data arrays parsed straight from the text.
 /// </summary>
 public sealed class JsonTensorConverter(long maxBytes) : JsonConverter<JsonTensor>
 {
@@ -103,6 +104,11 @@ public sealed class JsonTensorConverter(long maxBytes) : JsonConverter<JsonTenso
         if (reader.TokenType != JsonTokenType.StartArray)
         {
             throw new JsonException("\"data\" is an array of numbers");
+        }
+
+        if (BufferedJsonBody.TryReadFloatArray(ref reader, _maxCount, out var parsed, out var parsedCount))
+        {
+            return (parsed, parsedCount);
         }
 
         var bytes = expected is { } exact ? TensorBuffers.Rent(sizeof(float) * exact) : new byte[Math.Min(256, sizeof(float) * _maxCount)];
