@@ -46,9 +46,13 @@ public sealed class RequestBodies(IOptions<LimitOptions> limits, IOptions<JsonOp
         try
         {
             // One pass over the whole body. (Streamed, the serializer would re-scan a tensor's array from its start each
-            // time more of it arrived, since the tensor converter needs the whole value at once.)
-            return JsonSerializer.Deserialize<T>(buffer.AsSpan(0, length), json.Value.SerializerOptions)
-                   ?? throw new ServiceException(ServiceErrorKind.InvalidArgument, "the body is null; expected a JSON object");
+            // time more of it arrived, since the tensor converter needs the whole value at once.) In memory, a tensor's
+            // data is parsed straight from the text.
+            using (BufferedJsonBody.Use(buffer, length))
+            {
+                return JsonSerializer.Deserialize<T>(buffer.AsSpan(0, length), json.Value.SerializerOptions)
+                       ?? throw new ServiceException(ServiceErrorKind.InvalidArgument, "the body is null; expected a JSON object");
+            }
         }
         catch (TensorTooLargeException e)
         {
