@@ -56,21 +56,22 @@ public static class BufferedJsonBody
         }
 
         // A flat array of numbers ends at the first ']' and has one comma fewer than values: the buffer's exact size.
-        var start = (int)at + 1;
+        var start = (int)at;
         var close = text[start..].IndexOf((byte)']');
         if (close < 0)
         {
             return false;
         }
 
-        var size = text.Slice(start, close).Count((byte)',') + 1;
+        var array = text.Slice(start, close + 1);
+        var size = array.Count((byte)',') + 1;
         if (size > maxCount)
         {
             return false;
         }
 
         bytes = TensorBuffers.Rent(sizeof(float) * size);
-        if (!FloatArrayText.TryParse(text, start, MemoryMarshal.Cast<byte, float>(bytes.AsSpan()), out count, out var end))
+        if (!FloatArrayText.TryParse(array, MemoryMarshal.Cast<byte, float>(bytes.AsSpan()), out count))
         {
             TensorBuffers.Return(bytes);
             bytes = [];
@@ -79,7 +80,7 @@ public static class BufferedJsonBody
         }
 
         // A reader resumed at the ']' in the state the '[' left: it reads the end of the array as an empty array's.
-        reader = new Utf8JsonReader(text[end..], isFinalBlock: true, reader.CurrentState);
+        reader = new Utf8JsonReader(text[(start + close)..], isFinalBlock: true, reader.CurrentState);
         reader.Read();
         return true;
     }

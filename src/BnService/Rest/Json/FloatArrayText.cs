@@ -1,137 +1,148 @@
 using System.Buffers.Text;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace BnService.Rest.Json;
 
 /// <summary>
-/// The elements of a JSON array of numbers, parsed straight from UTF-8 into float32s: the JSON number grammar checked
-/// and the digits gathered in one pass (token by token, the reader's own scan costs more than the conversion). Each value
-/// is exactly the one the reader gives (<see cref="FloatText.TryCompose"/>, else the reader's own parser). Declines at
-/// anything else (a string, null, a nested value, bad syntax), for the reader to report.
+/// A JSON array of numbers parsed straight from UTF-8 into float32s: the JSON number grammar checked and the digits
+/// gathered in one pass (token by token, the reader's own scan costs more than the conversion). Each value is exactly
+/// the one the reader gives (<see cref="FloatText.TryCompose"/>, else the reader's own parser). Declines at anything
+/// else (a string, null, a nested value, bad syntax), for the reader to report.
 /// </summary>
 public static class FloatArrayText
 {
-    /// <summary>Digits gathered beyond these are left to the full parser (a ulong holds 19).</summary>
+    /// <summary>Digits beyond these are left to the full parser (a ulong holds 19).</summary>
     private const int MaxGatheredDigits = 19;
 
     private const int MaxGatheredExponent = 1000;
 
-    /// <summary>Parses the elements that follow an array's <c>[</c>, <paramref name="start"/> being the index just after it.</summary>
-    /// <param name="json">The text the array is in.</param>
-    /// <param name="start">The index just after the array's <c>[</c>.</param>
-    /// <param name="values">Room for the values; more elements than it holds is a decline.</param>
-    /// <param name="count">The number of values parsed.</param>
-    /// <param name="end">The index of the array's <c>]</c>.</param>
-    /// <returns>False: not a well-formed array of numbers that fits; nothing may be assumed of the outputs.</returns>
-    public static bool TryParse(ReadOnlySpan<byte> json, int start, Span<float> values, out int count, out int end)
+    /// <summary>
+    /// Parses <paramref name="array"/>: the text from an array's <c>[</c> to the first <c>]</c> after it, which a flat
+    /// array of numbers ends at.
+    /// </summary>
+    /// <returns>False: not a well-formed array of numbers that fits in <paramref name="values"/>; nothing may be assumed of the outputs.</returns>
+    public static bool TryParse(ReadOnlySpan<byte> array, Span<float> values, out int count)
     {
         count = 0;
-        end = 0;
-        var i = SkipWhitespace(json, start);
-        if (i < json.Length && json[i] == ']')
+        if (array.Length < 2 || array[0] != '[' || array[^1] != ']' || array[1..^1].Contains((byte)']'))
         {
-            end = i;
+            return false;
+        }
+
+        // The closing ']' is the text's last byte and its only one: every scan below stops at it at the latest, so the
+        // reads need no bounds checks of their own.
+        ref var text = ref MemoryMarshal.GetReference(array);
+        var i = SkipWhitespace(ref text, 1);
+        if (Unsafe.Add(ref text, i) == ']')
+        {
             return true;
         }
 
-        while (count < values.Length && TryParseNumber(json, ref i, out values[count]))
+        while (count < values.Length && TryParseNumber(ref text, ref i, out values[count]))
         {
             count++;
-            i = SkipWhitespace(json, i);
-            if (i >= json.Length)
+            i = SkipWhitespace(ref text, i);
+            var next = Unsafe.Add(ref text, i);
+            if (next == ']')
             {
-                return false;
-            }
-
-            if (json[i] == ']')
-            {
-                end = i;
                 return true;
             }
 
-            if (json[i] != ',')
+            if (next != ',')
             {
                 return false;
             }
 
-            i = SkipWhitespace(json, i + 1);
+            i = SkipWhitespace(ref text, i + 1);
         }
 
         return false;
     }
 
-    /// <summary>One number: <c>-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?</c>, <paramref name="i"/> left just after it.</summary>
-    private static bool TryParseNumber(ReadOnlySpan<byte> json, ref int i, out float value)
+    /// <summary>One number, <c>-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?</c>, <paramref name="i"/> left just after it.</summary>
+    private static bool TryParseNumber(ref byte text, ref nint i, out float value)
     {
         value = 0;
         var start = i;
-        var negative = i < json.Length && json[i] == '-';
+        var c = Unsafe.Add(ref text, i);
+        var negative = c == '-';
         if (negative)
         {
-            i++;
+            c = Unsafe.Add(ref text, ++i);
         }
 
-        ulong digits = 0;
-        var gathered = 0;
-        var exact = true;
-        var power = 0;
-        if (i >= json.Length || !IsDigit(json[i]))
+        if (!IsDigit(c))
         {
             return false;
         }
 
-        if (json[i] == '0')
+        // Leading zeros of a fraction are gathered too (they add nothing); a number longer than a ulong holds is left
+        // to the full parser.
+        ulong digits = 0;
+        var gathered = 0;
+        var power = 0;
+        if (c == '0')
         {
-            i++;
+            c = Unsafe.Add(ref text, ++i);
         }
         else
         {
-            for (; i < json.Length && IsDigit(json[i]); i++)
+            do
             {
-                Gather(ref digits, ref gathered, ref exact, json[i]);
+                Gather(ref digits, ref gathered, c);
+                c = Unsafe.Add(ref text, ++i);
             }
+            while (IsDigit(c));
         }
 
-        if (i < json.Length && json[i] == '.')
+        if (c == '.')
         {
-            i++;
-            if (i >= json.Length || !IsDigit(json[i]))
+            c = Unsafe.Add(ref text, ++i);
+            if (!IsDigit(c))
             {
                 return false;
             }
 
-            for (; i < json.Length && IsDigit(json[i]); i++)
+            do
             {
-                Gather(ref digits, ref gathered, ref exact, json[i]);
+                Gather(ref digits, ref gathered, c);
                 power--;
+                c = Unsafe.Add(ref text, ++i);
             }
+            while (IsDigit(c));
         }
 
-        if (i < json.Length && (json[i] | 0x20) == 'e')
+        var exact = gathered <= MaxGatheredDigits;
+        if ((c | 0x20) == 'e')
         {
-            i++;
-            var exponentNegative = i < json.Length && json[i] == '-';
-            if (i < json.Length && (json[i] == '-' || json[i] == '+'))
+            c = Unsafe.Add(ref text, ++i);
+            var exponentNegative = c == '-';
+            if (c is (byte)'-' or (byte)'+')
             {
-                i++;
+                c = Unsafe.Add(ref text, ++i);
             }
 
-            if (i >= json.Length || !IsDigit(json[i]))
+            if (!IsDigit(c))
             {
                 return false;
             }
 
             var exponent = 0;
-            for (; i < json.Length && IsDigit(json[i]); i++)
+            do
             {
                 if (exponent < MaxGatheredExponent)
                 {
-                    exponent = exponent * 10 + (json[i] - '0');
+                    exponent = exponent * 10 + (c - '0');
                 }
                 else
                 {
                     exact = false;
                 }
+
+                c = Unsafe.Add(ref text, ++i);
             }
+            while (IsDigit(c));
 
             power += exponentNegative ? -exponent : exponent;
         }
@@ -142,32 +153,25 @@ public static class FloatArrayText
         }
 
         // The reader's own conversion (Utf8JsonReader.TryGetSingle): the same float for the same text (an infinity past
-        // float32's range, which the layer's input check then refuses as the reader's path would have it refused).
-        var number = json[start..i];
+        // float32's range, which the layer's input check then refuses as it would on the reader's path).
+        var number = MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref text, start), (int)(i - start));
         return Utf8Parser.TryParse(number, out value, out var consumed) && consumed == number.Length;
     }
 
-    /// <summary>Appends a digit; past 19 significant ones the value is left to the full parser.</summary>
-    private static void Gather(ref ulong digits, ref int gathered, ref bool exact, byte c)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Gather(ref ulong digits, ref int gathered, byte c)
     {
-        if (digits == 0 && c == '0')
+        if (gathered < MaxGatheredDigits)
         {
-            return;
+            digits = digits * 10 + (uint)(c - '0');
         }
 
-        if (gathered == MaxGatheredDigits)
-        {
-            exact = false;
-            return;
-        }
-
-        digits = digits * 10 + (uint)(c - '0');
         gathered++;
     }
 
-    private static int SkipWhitespace(ReadOnlySpan<byte> json, int i)
+    private static nint SkipWhitespace(ref byte text, nint i)
     {
-        while (i < json.Length && json[i] is (byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t')
+        while (Unsafe.Add(ref text, i) is (byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t')
         {
             i++;
         }
