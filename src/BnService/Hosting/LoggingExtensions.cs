@@ -26,6 +26,10 @@ public static class LoggingExtensions
                 .MinimumLevel.Override("Orleans", settings.FrameworkLevel)
                 .MinimumLevel.Override("Polly", settings.FrameworkLevel)
                 .MinimumLevel.Override("Serilog.AspNetCore.RequestLoggingMiddleware", settings.Level)
+                // ASP.NET Core's own request lines ("Request starting/finished"), which the request line above replaces.
+                // Off, not just quiet: while this logger is on at any level, every request also pays for a log scope and
+                // an Activity of its own.
+                .MinimumLevel.Override("Microsoft.AspNetCore.Hosting.Diagnostics", LevelAlias.Off)
                 .Enrich.FromLogContext();
             if (settings.Json)
             {
@@ -87,9 +91,9 @@ public static class LoggingExtensions
     public static WebApplication UseBnRouteLogging(this WebApplication app)
     {
         app.UseRouting();
+        var diagnostics = app.Services.GetRequiredService<IDiagnosticContext>();
         app.Use((http, next) =>
         {
-            var diagnostics = http.RequestServices.GetRequiredService<IDiagnosticContext>();
             diagnostics.Set("Route", (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? http.Request.Path.Value);
             diagnostics.Set("Layer", http.GetRouteValue("name") as string);
             return next(http);

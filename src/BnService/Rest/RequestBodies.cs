@@ -25,13 +25,29 @@ public sealed class RequestBodies(IOptions<LimitOptions> limits, IOptions<JsonOp
     public LimitOptions Limits => limits.Value;
 
     public static bool IsJson(HttpRequest request) =>
-        request.ContentType is { } type && (MediaType(type) is Json || MediaType(type).EndsWith("+json", StringComparison.Ordinal));
+        request.ContentType is { } type
+        && (MediaType(type).Equals(Json, StringComparison.OrdinalIgnoreCase) || MediaType(type).EndsWith("+json", StringComparison.OrdinalIgnoreCase));
 
-    public static bool IsBinary(HttpRequest request) => request.ContentType is { } type && MediaType(type) == Binary;
+    public static bool IsBinary(HttpRequest request) =>
+        request.ContentType is { } type && MediaType(type).Equals(Binary, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Whether the client asked for the binary tensor encoding in the response.</summary>
-    public static bool WantsBinary(HttpRequest request) =>
-        request.Headers.Accept.Any(a => a is not null && a.Split(',').Any(part => MediaType(part) == Binary));
+    public static bool WantsBinary(HttpRequest request)
+    {
+        foreach (var accept in request.Headers.Accept)
+        {
+            var text = accept.AsSpan();
+            foreach (var part in text.Split(','))
+            {
+                if (MediaType(text[part]).Equals(Binary, StringComparison.OrdinalIgnoreCase))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>Deserializes a JSON body; malformed JSON or a wrong type is a 400 naming the JSON path.</summary>
     public async Task<T> ReadJsonAsync<T>(HttpRequest request, CancellationToken cancellationToken) where T : class
@@ -131,8 +147,21 @@ public sealed class RequestBodies(IOptions<LimitOptions> limits, IOptions<JsonOp
                 $"the body has {length} bytes but {ShapeHeader} {shape} needs {expected} (little-endian float32)", "body");
         }
 
-        using var body = Open(request, Limits.MaxBatchBytes);
         var bytes = TensorBuffers.Rent((int)expected);
+        if (request.ContentLength == expected)
+        {
+            // The server holds the body to its Content-Length, which is the batch's size and within the limit.
+            LiftServerLimit(request);
+            if (await request.Body.ReadAtLeastAsync(bytes, bytes.Length, throwOnEndOfStream: false, cancellationToken) < expected)
+            {
+                throw new ServiceException(ServiceErrorKind.InvalidArgument,
+                    $"the body does not hold exactly the {expected} bytes {ShapeHeader} {shape} needs (little-endian float32)", "body");
+            }
+
+            return new TensorData(shape, bytes);
+        }
+
+        using var body = Open(request, Limits.MaxBatchBytes);
         var read = await body.ReadAtLeastAsync(bytes, bytes.Length, throwOnEndOfStream: false, cancellationToken);
         var extra = new byte[1];
         if (read < expected || await body.ReadAsync(extra, cancellationToken) > 0)
@@ -190,16 +219,25 @@ public sealed class RequestBodies(IOptions<LimitOptions> limits, IOptions<JsonOp
             throw TooLarge(limit);
         }
 
-        // This limit replaces the server's own (30 MB by default), which would otherwise stop large batches.
+        LiftServerLimit(request);
+        return new LimitedReadStream(request.Body, limit);
+    }
+
+    /// <summary>The service's own limits replace the server's (30 MB by default), which would otherwise stop large batches.</summary>
+    private static void LiftServerLimit(HttpRequest request)
+    {
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
         {
             feature.MaxRequestBodySize = null;
         }
-
-        return new LimitedReadStream(request.Body, limit);
     }
 
-    private static string MediaType(string contentType) => contentType.Split(';')[0].Trim().ToLowerInvariant();
+    /// <summary>The media type of a Content-Type or Accept entry: before any parameters, trimmed (compared ignoring case).</summary>
+    private static ReadOnlySpan<char> MediaType(ReadOnlySpan<char> contentType)
+    {
+        var end = contentType.IndexOf(';');
+        return (end < 0 ? contentType : contentType[..end]).Trim();
+    }
 
     /// <summary><c>$.input.data[3]</c> becomes <c>input.data[3]</c>; the root becomes no field.</summary>
     private static string? FieldOf(string? path) =>

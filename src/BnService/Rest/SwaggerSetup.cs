@@ -38,10 +38,17 @@ public static class SwaggerSetup
         return builder;
     }
 
+    /// <summary>
+    /// Swagger's middlewares only on <c>/swagger</c> paths: elsewhere they would still resolve their services and match
+    /// their paths on every call (about a microsecond each, on calls that take tens).
+    /// </summary>
     public static WebApplication MapBnSwagger(this WebApplication app)
     {
-        app.UseSwagger();
-        app.UseSwaggerUI(o => o.SwaggerEndpoint("/swagger/v1/swagger.json", "BnService v1"));
+        app.UseWhen(http => http.Request.Path.StartsWithSegments("/swagger"), swagger =>
+        {
+            swagger.UseSwagger();
+            swagger.UseSwaggerUI(o => o.SwaggerEndpoint("/swagger/v1/swagger.json", "BnService v1"));
+        });
         return app;
     }
 
