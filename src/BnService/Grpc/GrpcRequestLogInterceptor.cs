@@ -3,7 +3,7 @@ using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
-using Serilog;
+using BnService.Hosting;
 
 namespace BnService.Grpc;
 
@@ -12,19 +12,15 @@ namespace BnService.Grpc;
 /// 200 whatever happened) and, for unary calls, the layer the call is about (a REST route has it in its
 /// path; a gRPC call in its message, read only here).
 /// </summary>
-public sealed class GrpcRequestLogInterceptor(IDiagnosticContext? diagnostics = null) : Interceptor
+public sealed class GrpcRequestLogInterceptor : Interceptor
 {
-    public const string StatusProperty = "GrpcStatus";
-
-    /// <summary>The request log's layer property (see Hosting/LoggingExtensions).</summary>
-    public const string LayerProperty = "Layer";
-
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
-        if (LayerName(request) is { Length: > 0 } layer)
+        var line = RequestLine.Of(context);
+        if (line is not null && LayerName(request) is { Length: > 0 } layer)
         {
-            diagnostics?.Set(LayerProperty, layer);
+            line.Layer = layer;
         }
 
         // The status is recorded here rather than through a shared helper taking the call as a delegate: one async
@@ -43,7 +39,7 @@ public sealed class GrpcRequestLogInterceptor(IDiagnosticContext? diagnostics = 
         }
         finally
         {
-            diagnostics?.Set(StatusProperty, status.ToString());
+            line?.GrpcStatus = status.ToString();
         }
     }
 
@@ -64,7 +60,7 @@ public sealed class GrpcRequestLogInterceptor(IDiagnosticContext? diagnostics = 
         }
         finally
         {
-            diagnostics?.Set(StatusProperty, status.ToString());
+            RequestLine.Of(context)?.GrpcStatus = status.ToString();
         }
     }
 

@@ -59,14 +59,16 @@ public static class LoggingExtensions
         app.UseSerilogRequestLogging(options =>
         {
             options.MessageTemplate = HttpTemplate;
-            options.Logger = new RequestLineLogger(() => Log.Logger, GrpcRequestLogInterceptor.StatusProperty, GrpcTemplate);
+            options.Logger = new RequestLineLogger(() => Log.Logger, RequestLine.GrpcStatusProperty, GrpcTemplate);
             options.GetLevel = (http, _, exception) => RequestLineLevel(http, exception);
+            // Only for a line that is written (Serilog asks after checking the level).
             options.EnrichDiagnosticContext = (diagnostics, http) =>
             {
+                http.Features.Get<RequestLine>()?.WriteTo(diagnostics);
                 // The status the call answered with, also for calls the interceptor never saw (an unknown method).
                 if (GrpcStatusOf(http) is { } status)
                 {
-                    diagnostics.Set(GrpcRequestLogInterceptor.StatusProperty, status);
+                    diagnostics.Set(RequestLine.GrpcStatusProperty, status);
                 }
             };
         });
@@ -91,11 +93,11 @@ public static class LoggingExtensions
     public static WebApplication UseBnRouteLogging(this WebApplication app)
     {
         app.UseRouting();
-        var diagnostics = app.Services.GetRequiredService<IDiagnosticContext>();
         app.Use((http, next) =>
         {
-            diagnostics.Set("Route", (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? http.Request.Path.Value);
-            diagnostics.Set("Layer", http.GetRouteValue("name") as string);
+            var line = RequestLine.Of(http);
+            line.Route = (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? http.Request.Path.Value;
+            line.Layer = http.GetRouteValue("name") as string;
             return next(http);
         });
         return app;

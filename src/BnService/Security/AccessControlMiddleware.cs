@@ -1,6 +1,6 @@
 using BnService.Layers;
 using Microsoft.Extensions.Options;
-using Serilog;
+using BnService.Hosting;
 using StatusCode = Grpc.Core.StatusCode;
 
 namespace BnService.Security;
@@ -12,10 +12,8 @@ namespace BnService.Security;
 /// PERMISSION_DENIED with a key of too small a role. REST answers are problem details (through the exception handler);
 /// gRPC answers are real gRPC statuses. The request log gets the key's name as <c>Client</c>, never the key.
 /// </summary>
-internal sealed class AccessControlMiddleware(RequestDelegate next, IOptions<AuthSettings> settings, ApiKeyRing keys, IDiagnosticContext diagnostics)
+internal sealed class AccessControlMiddleware(RequestDelegate next, IOptions<AuthSettings> settings, ApiKeyRing keys)
 {
-    public const string ClientProperty = "Client";
-
     private readonly bool _enabled = settings.Value.Enabled;
 
     public Task InvokeAsync(HttpContext http)
@@ -30,7 +28,7 @@ internal sealed class AccessControlMiddleware(RequestDelegate next, IOptions<Aut
         if (caller is not null)
         {
             http.Features.Set(caller);
-            diagnostics.Set(ClientProperty, caller.KeyName);
+            RequestLine.Of(http).Client = caller.KeyName;
         }
 
         // No endpoint: Swagger's middleware or a 404, neither of which touches a layer.

@@ -1,8 +1,11 @@
 using System.Collections.Concurrent;
 using Bn.V1;
 using BnService.Grpc;
+using BnService.Hosting;
 using BnService.Layers;
 using Grpc.Core;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Serilog;
 
@@ -14,25 +17,39 @@ public sealed class GrpcRequestLogTests
     [Fact]
     public async Task UnaryCallsRecordTheirLayerAndStatus()
     {
-        var recorded = new RecordingDiagnosticContext();
+        var lines = new ConcurrentQueue<RequestLine>();
         await using var host = GrpcHost.Start(s =>
         {
             s.AddSingleton<ILayerOperations>(new FakeLayerOperations());
-            s.AddSingleton<IDiagnosticContext>(recorded);
+            s.AddSingleton<IStartupFilter>(new LineCapture(lines));
         });
 
         await host.Client.InferAsync(new InferRequest { Name = "logged", Input = Tensors.Data([1, 1], [1]) });
-        Assert.Contains((GrpcRequestLogInterceptor.LayerProperty, (object?)"logged"), recorded.Values);
-        Assert.Contains((GrpcRequestLogInterceptor.StatusProperty, (object?)"OK"), recorded.Values);
+        var line = Assert.Single(lines);
+        Assert.Equal(("/bn.v1.BatchNorm/Infer", "logged", "OK"), (line.Route, line.Layer, line.GrpcStatus));
 
-        recorded.Values.Clear();
+        lines.Clear();
         await Assert.ThrowsAsync<RpcException>(() => host.Client.GetLayerAsync(new GetLayerRequest { Name = "fail-NotFound" }).ResponseAsync);
-        Assert.Contains((GrpcRequestLogInterceptor.LayerProperty, (object?)"fail-NotFound"), recorded.Values);
-        Assert.Contains((GrpcRequestLogInterceptor.StatusProperty, (object?)"NotFound"), recorded.Values);
+        line = Assert.Single(lines);
+        Assert.Equal(("fail-NotFound", "NotFound"), (line.Layer, line.GrpcStatus));
+
+        lines.Clear();
+        await host.Client.CreateLayerAsync(new CreateLayerRequest { Config = new Bn.V1.LayerConfig { Name = "created", Channels = 1 } });
+        Assert.Equal("created", Assert.Single(lines).Layer);
+    }
+
+    [Fact]
+    public void TheLineGivesItsPropertiesOnlyWhenAsked()
+    {
+        var recorded = new RecordingDiagnosticContext();
+        new RequestLine { Route = "/r", Layer = null }.WriteTo(recorded);
+        Assert.Equal([(RequestLine.RouteProperty, (object?)"/r"), (RequestLine.LayerProperty, null)], recorded.Values);
 
         recorded.Values.Clear();
-        await host.Client.CreateLayerAsync(new CreateLayerRequest { Config = new Bn.V1.LayerConfig { Name = "created", Channels = 1 } });
-        Assert.Contains((GrpcRequestLogInterceptor.LayerProperty, (object?)"created"), recorded.Values);
+        new RequestLine { Route = "/r", Layer = "l", GrpcStatus = "OK", Client = "ci" }.WriteTo(recorded);
+        Assert.Equal(4, recorded.Values.Count);
+        Assert.Contains((RequestLine.GrpcStatusProperty, (object?)"OK"), recorded.Values);
+        Assert.Contains((RequestLine.ClientProperty, (object?)"ci"), recorded.Values);
     }
 
     [Fact]
@@ -44,6 +61,23 @@ public sealed class GrpcRequestLogTests
         Assert.Equal("c", GrpcRequestLogInterceptor.LayerName(new global::Inference.ModelInferRequest { ModelName = "c" }));
         Assert.Null(GrpcRequestLogInterceptor.LayerName(new ListLayersRequest { Prefix = "p" }));
         Assert.Null(GrpcRequestLogInterceptor.LayerName("not a message"));
+    }
+
+    /// <summary>Outermost in the pipeline: keeps each request's line once everything inside has run.</summary>
+    private sealed class LineCapture(ConcurrentQueue<RequestLine> lines) : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use(async (http, inner) =>
+            {
+                await inner(http);
+                if (http.Features.Get<RequestLine>() is { } line)
+                {
+                    lines.Enqueue(line);
+                }
+            });
+            next(app);
+        };
     }
 
     private sealed class RecordingDiagnosticContext : IDiagnosticContext

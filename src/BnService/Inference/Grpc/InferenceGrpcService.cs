@@ -7,7 +7,6 @@ using Google.Protobuf;
 using Google.Protobuf.Collections;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
-using Serilog;
 using Proto = global::Inference;
 
 namespace BnService.Inference.Grpc;
@@ -22,7 +21,7 @@ namespace BnService.Inference.Grpc;
 /// </summary>
 [RequireAccess(AccessRole.Read)]
 [BindServiceMethod(typeof(InferenceGrpcService), nameof(BindService))]
-public sealed class InferenceGrpcService(LayerModels models, IOptions<LimitOptions> limits, IDiagnosticContext? diagnostics = null)
+public sealed class InferenceGrpcService(LayerModels models, IOptions<LimitOptions> limits)
     : Proto.GRPCInferenceService.GRPCInferenceServiceBase
 {
     /// <summary>The generated binding, with request parsing errors answered as INVALID_ARGUMENT (the second parameter is the generated base type).</summary>
@@ -63,9 +62,9 @@ public sealed class InferenceGrpcService(LayerModels models, IOptions<LimitOptio
 
     public override async Task<Proto.ModelInferResponse> ModelInfer(Proto.ModelInferRequest request, ServerCallContext context)
     {
-        if (request.ModelName.Length > 0)
+        if (request.ModelName.Length > 0 && RequestLine.Of(context) is { } line)
         {
-            diagnostics?.Set(GrpcRequestLogInterceptor.LayerProperty, request.ModelName);
+            line.Layer = request.ModelName;
         }
 
         var input = ReadInput(request);
