@@ -54,6 +54,26 @@ public sealed class JsonFloatArrayReadTests
         AssertSameAsReader(text.Append(']').ToString());
     }
 
+    [Fact]
+    public void FractionsOfEveryLengthAreTheReadersBitForBit()
+    {
+        // Eight and four digits at a time, then one by one: every split of 1 to 24 fraction digits, with and without an exponent.
+        var random = new Random(5);
+        var numbers = new List<string>();
+        for (var length = 1; length <= 24; length++)
+        {
+            for (var k = 0; k < 200; k++)
+            {
+                var fraction = string.Concat(Enumerable.Range(0, length).Select(_ => (char)('0' + random.Next(10))));
+                var whole = random.Next(3) switch { 0 => "0", 1 => "-7", _ => random.Next(1, 100_000).ToString(CultureInfo.InvariantCulture) };
+                var exponent = random.Next(3) == 0 ? $"e{random.Next(-30, 30)}" : "";
+                numbers.Add($"{whole}.{fraction}{exponent}");
+            }
+        }
+
+        AssertSameAsReader("[" + string.Join(",", numbers) + "]");
+    }
+
     [Theory]
     [InlineData("[1,]")]
     [InlineData("[,1]")]

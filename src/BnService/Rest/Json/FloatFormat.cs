@@ -63,6 +63,13 @@ public static class FloatFormat
             throw new ArgumentException($"formatting a float needs {RequiredSpace} bytes of room", nameof(destination));
         }
 
+        return FormatUnchecked(value, ref MemoryMarshal.GetReference(destination));
+    }
+
+    /// <summary><see cref="Format"/> for a caller that guarantees the <see cref="RequiredSpace"/> bytes at <paramref name="destination"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static int FormatUnchecked(float value, ref byte destination)
+    {
         var bits = BitConverter.SingleToUInt32Bits(value);
         var ieeeMantissa = bits & ((1u << MantissaBits) - 1);
         var ieeeExponent = (int)(bits >> MantissaBits) & 0xFF;
@@ -71,26 +78,21 @@ public static class FloatFormat
             throw new ArgumentException($"{value} is not a finite number; JSON cannot carry it", nameof(value));
         }
 
-        // Every write below stays within the first RequiredSpace bytes, checked above.
-        ref var start = ref MemoryMarshal.GetReference(destination);
-        var sign = 0;
-        if ((int)bits < 0)
-        {
-            start = (byte)'-';
-            sign = 1;
-        }
-
+        // The sign is always stored and the number written over it when there is none (no branch on the sign).
+        var sign = (int)(bits >> 31);
+        destination = (byte)'-';
         if (ieeeExponent == 0 && ieeeMantissa == 0)
         {
-            Unsafe.Add(ref start, sign) = (byte)'0';
+            Unsafe.Add(ref destination, sign) = (byte)'0';
             return sign + 1;
         }
 
         var (digits, exponent) = ShortestDecimal(ieeeMantissa, ieeeExponent);
-        return sign + Layout(digits, exponent, ref Unsafe.Add(ref start, sign));
+        return sign + Layout(digits, exponent, ref Unsafe.Add(ref destination, sign));
     }
 
     /// <summary>The digits (no trailing zeros) and the power of ten of the shortest decimal that rounds to the float.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static (uint Digits, int Exponent) ShortestDecimal(uint ieeeMantissa, int ieeeExponent)
     {
         int e2;

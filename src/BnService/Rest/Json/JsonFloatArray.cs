@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 
 namespace BnService.Rest.Json;
@@ -21,17 +23,19 @@ public static class JsonFloatArray
         if (!values.IsEmpty)
         {
             Span<byte> chunk = stackalloc byte[ChunkBytes];
+            ref var start = ref MemoryMarshal.GetReference(chunk);
             var length = 0;
             foreach (var value in values)
             {
+                // Room for one more value's text, its scratch and its comma, checked here once for the unchecked writes.
                 if (length > ChunkBytes - FloatFormat.RequiredSpace - 1)
                 {
                     WriteElements(writer, chunk[..length]);
                     length = 0;
                 }
 
-                length += FloatFormat.Format(value, chunk[length..]);
-                chunk[length++] = (byte)',';
+                length += FloatFormat.FormatUnchecked(value, ref Unsafe.Add(ref start, length));
+                Unsafe.Add(ref start, length++) = (byte)',';
             }
 
             WriteElements(writer, chunk[..length]);
