@@ -245,7 +245,8 @@ public static class FloatFormat
                 removed++;
             }
 
-            output = vr + (vr == vm || lastRemovedDigit >= 5 ? 1u : 0u);
+            // Without short-circuits: the removed digit is random, a branch on it would be mispredicted half the time.
+            output = vr + ((vr == vm) | (lastRemovedDigit >= 5) ? 1u : 0u);
         }
 
         var exponent = e10 + removed;
