@@ -9,11 +9,11 @@ namespace BnService.Rest.Json;
 /// float32 to UTF-8 text: the shortest decimal that reads back as the same float (Ryu's binary32 algorithm, Ulf Adams,
 /// PLDI 2018), laid out as <c>float.ToString("R", CultureInfo.InvariantCulture)</c> lays it out (<c>0.0001</c>,
 /// <c>-1.5</c>, <c>123456790</c>, <c>1E+09</c>, <c>1.2345678E-05</c>), so the text is the same as the runtime's and a
-/// valid JSON number. About five times faster than the runtime's formatter, and no string per value.
+/// valid JSON number. About three times faster than the runtime's formatter here, and no string per value.
 /// </summary>
 public static class FloatFormat
 {
-    /// <summary>The longest text of a float: <c>-0.00012345678</c>.</summary>
+    /// <summary>The longest text of a float: nine digits after <c>-0.000</c>, as in <c>-0.000100000005</c>.</summary>
     public const int MaxLength = 15;
 
     /// <summary>The room <see cref="Format"/> needs: the longest text and 8 bytes more, which it may overwrite with scratch.</summary>
