@@ -20,6 +20,13 @@ public static class JsonFloatArray
     public static void Write(Utf8JsonWriter writer, ReadOnlySpan<float> values)
     {
         writer.WriteStartArray();
+        WriteValues(writer, values);
+        writer.WriteEndArray();
+    }
+
+    /// <summary>The values as elements of the array the writer has open (a caller may flush between slices of a long one).</summary>
+    public static void WriteValues(Utf8JsonWriter writer, ReadOnlySpan<float> values)
+    {
         if (!values.IsEmpty)
         {
             Span<byte> chunk = stackalloc byte[ChunkBytes];
@@ -40,8 +47,6 @@ public static class JsonFloatArray
 
             WriteElements(writer, chunk[..length]);
         }
-
-        writer.WriteEndArray();
     }
 
     /// <summary>
