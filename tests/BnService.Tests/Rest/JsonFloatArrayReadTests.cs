@@ -35,17 +35,7 @@ public sealed class JsonFloatArrayReadTests
         var text = new StringBuilder("[");
         for (var i = 0; i < 20_000; i++)
         {
-            var f = BitConverter.Int32BitsToSingle(random.Next());
-            var d = random.NextDouble() * 4 - 2;
-            var bits = (uint)random.Next() & 0x7EFF_FFFF;
-            var halfway = ((double)BitConverter.UInt32BitsToSingle(bits) + BitConverter.UInt32BitsToSingle(bits + 1)) / 2;
-            string[] forms =
-            [
-                f.ToString("R", CultureInfo.InvariantCulture), ((double)f).ToString("R", CultureInfo.InvariantCulture),
-                f.ToString("E8", CultureInfo.InvariantCulture), d.ToString("R", CultureInfo.InvariantCulture), d.ToString("F9", CultureInfo.InvariantCulture),
-                halfway.ToString("R", CultureInfo.InvariantCulture), halfway.ToString("E14", CultureInfo.InvariantCulture), random.Next().ToString(CultureInfo.InvariantCulture),
-            ];
-            foreach (var form in forms.Where(t => float.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && float.IsFinite(v)))
+            foreach (var form in FloatForms.Next(random))
             {
                 text.Append(text.Length > 1 ? (i % 3 == 0 ? ", " : ",") : "").Append(form);
             }
