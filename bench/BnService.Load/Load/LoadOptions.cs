@@ -3,7 +3,7 @@ using System.Globalization;
 namespace BnService.Load.Load;
 
 /// <summary>
-/// Command line: <c>--quick</c> (0.5 s warm-up + 2 s measured per run, about two minutes in all) or <c>--full</c>
+/// Command line: <c>--quick</c> (0.5 s warm-up + 2 s measured per run, about three and a half minutes in all) or <c>--full</c>
 /// (2 s + 8 s, the default); <c>--sizes 8kb,1mb,16mb</c>; <c>--scenarios grpc_train_raw,...</c>; <c>--clients-small N</c>
 /// (default 4) and <c>--clients-large N</c> (default 2) concurrent clients; <c>--warmup S</c>, <c>--measure S</c>;
 /// <c>--service path/BnService.dll</c> (default: the repository's Release build); <c>--prewarm S</c>: every run once

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using BnEngine;
 using BnService.Layers;
@@ -94,6 +95,8 @@ public sealed class TensorWire(long maxTensorBytes)
             return Write(output, encoding);
         }
 
+        // Fields this service does not know (a newer client's) are the request's, not the answer's.
+        UnknownFields(request) = null;
         if (encoding == TensorEncoding.RawData)
         {
             request.RawData = UnsafeByteOperations.UnsafeWrap(output.Bytes);
@@ -105,6 +108,9 @@ public sealed class TensorWire(long maxTensorBytes)
 
         return request;
     }
+
+    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_unknownFields")]
+    private static extern ref UnknownFieldSet? UnknownFields(ProtoTensor tensor);
 
     private static bool SameShape(ProtoTensor tensor, TensorShape shape)
     {

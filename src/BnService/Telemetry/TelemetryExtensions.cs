@@ -20,8 +20,8 @@ public static class TelemetryExtensions
     /// OpenTelemetry metrics (ASP.NET Core and gRPC requests, Orleans, the .NET runtime, <see cref="LayerMetrics"/>)
     /// for Prometheus at <see cref="MetricsPath"/>, also exported over OTLP when <see cref="OtlpEndpointKey"/> is set
     /// (the exporter reads the other OTEL_EXPORTER_OTLP_* keys itself). Traces (requests, grain calls) exist only to be
-    /// exported, so they are recorded only then: without a collector no request or grain call pays for an activity
-    /// and its propagation.
+    /// exported, so they are recorded only then: without a collector no grain call pays for an activity and its
+    /// propagation, and a request gets only the bare Activity that carries its trace id (<see cref="RequestActivities"/>).
     /// </summary>
     public static WebApplicationBuilder AddBnTelemetry(this WebApplicationBuilder builder)
     {
@@ -42,7 +42,11 @@ public static class TelemetryExtensions
                     metrics.AddOtlpExporter();
                 }
             });
-        if (otlp)
+        if (!otlp)
+        {
+            builder.Services.AddHostedService<RequestActivities>();
+        }
+        else
         {
             builder.UseOrleans(silo => silo.AddActivityPropagation());
             telemetry.WithTracing(tracing => tracing

@@ -26,6 +26,20 @@ public sealed class TensorWireTests
     }
 
     [Fact]
+    public void AnAnswerInTheRequestsTensorDropsFieldsTheServiceDoesNotKnow()
+    {
+        // A newer client's tensor with a field 9 this service does not know.
+        var known = Tensors.Raw([2, 1], Tensors.Sequence(2)).ToByteArray();
+        var request = Bn.V1.Tensor.Parser.ParseFrom([.. known, 9 << 3, 7]);
+        Assert.NotEqual(known.Length, request.CalculateSize());
+
+        var answer = TensorWire.Answer(request, TensorData.FromFloats(BnEngine.TensorShape.Create([2L, 1L], "t"), [5f, 6f]), TensorEncoding.RawData);
+
+        Assert.Equal(known.Length, answer.CalculateSize());
+        Assert.Equal([5f, 6f], MemoryMarshal.Cast<byte, float>(answer.RawData.Span).ToArray());
+    }
+
+    [Fact]
     public void RawResponsesWrapTheBytesWithoutACopy()
     {
         var tensor = TensorData.FromFloats(BnEngine.TensorShape.Create([3L, 1L], "t"), Tensors.Sequence(3));

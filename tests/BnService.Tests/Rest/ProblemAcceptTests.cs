@@ -118,5 +118,7 @@ public class ProblemAcceptTests(SharedService factory)
 
         Assert.Equal(asJson["errors"]!.ToJsonString(), asBinary["errors"]!.ToJsonString());
         Assert.False(string.IsNullOrEmpty((string?)asBinary["trace_id"]));
+        // A W3C trace id (the request's Activity), the one log lines carry, not the server's connection-local request id.
+        Assert.Matches("^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$", (string?)asBinary["trace_id"]);
     }
 }

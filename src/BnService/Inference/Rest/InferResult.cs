@@ -18,8 +18,8 @@ public sealed class InferResult(string model, string? id, InferenceAnswer answer
     public const string Json = "application/json";
     public const string Binary = "application/octet-stream";
 
-    /// <summary>Values written between flushes of a JSON answer (about 180 KB of text).</summary>
-    private const int FlushValues = 16 * 1024;
+    /// <summary>Values written between flushes of a JSON answer: at most 64 KiB of text, so the writer's buffer stays small.</summary>
+    private const int FlushValues = 4 * 1024;
 
     public async Task ExecuteAsync(HttpContext httpContext)
     {

@@ -63,7 +63,13 @@ internal sealed partial class LayerStore(IGrainStorage storage, GrainId grainId,
         }
         catch (Exception e)
         {
-            throw Failed(operation, e);
+            var failed = Failed(operation, e);
+            if (ReferenceEquals(failed, e))
+            {
+                throw;
+            }
+
+            throw failed;
         }
     }
 
