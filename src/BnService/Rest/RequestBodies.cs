@@ -148,23 +148,17 @@ public sealed class RequestBodies(IOptions<LimitOptions> limits, IOptions<JsonOp
         }
 
         var bytes = TensorBuffers.Rent((int)expected);
-        if (request.ContentLength == expected)
+        // With a Content-Length (the batch's size, checked above) the server holds the body to it; a body of unknown
+        // length is read through the limit, and whatever comes past the batch is an error.
+        var lengthKnown = request.ContentLength == expected;
+        using var limited = lengthKnown ? null : Open(request, Limits.MaxBatchBytes);
+        if (lengthKnown)
         {
-            // The server holds the body to its Content-Length, which is the batch's size and within the limit.
             LiftServerLimit(request);
-            if (await request.Body.ReadAtLeastAsync(bytes, bytes.Length, throwOnEndOfStream: false, cancellationToken) < expected)
-            {
-                throw new ServiceException(ServiceErrorKind.InvalidArgument,
-                    $"the body does not hold exactly the {expected} bytes {ShapeHeader} {shape} needs (little-endian float32)", "body");
-            }
-
-            return new TensorData(shape, bytes);
         }
 
-        using var body = Open(request, Limits.MaxBatchBytes);
-        var read = await body.ReadAtLeastAsync(bytes, bytes.Length, throwOnEndOfStream: false, cancellationToken);
-        var extra = new byte[1];
-        if (read < expected || await body.ReadAsync(extra, cancellationToken) > 0)
+        var read = await (limited ?? request.Body).ReadAtLeastAsync(bytes, bytes.Length, throwOnEndOfStream: false, cancellationToken);
+        if (read < expected || (limited is not null && await limited.ReadAsync(new byte[1], cancellationToken) > 0))
         {
             throw new ServiceException(ServiceErrorKind.InvalidArgument,
                 $"the body does not hold exactly the {expected} bytes {ShapeHeader} {shape} needs (little-endian float32)", "body");

@@ -50,10 +50,11 @@ public sealed class InferResult(string model, string? id, InferenceAnswer answer
         await using var json = new Utf8JsonWriter(response.Body);
         WriteStart(json);
         json.WriteStartArray("data");
-        var count = answer.Output.Bytes.Length / sizeof(float);
-        for (var start = 0; start < count; start += FlushValues)
+        var bytes = answer.Output.Bytes;
+        for (var start = 0; start < bytes.Length; start += FlushValues * sizeof(float))
         {
-            JsonFloatArray.WriteValues(json, MemoryMarshal.Cast<byte, float>(answer.Output.Bytes.AsSpan()).Slice(start, Math.Min(FlushValues, count - start)));
+            var slice = bytes.AsSpan(start, Math.Min(FlushValues * sizeof(float), bytes.Length - start));
+            JsonFloatArray.WriteValues(json, MemoryMarshal.Cast<byte, float>(slice));
             await json.FlushAsync(cancellationToken);
         }
 
