@@ -130,19 +130,14 @@ public sealed class BatchNormLayer
     /// <summary>Inference-mode forward with the moving statistics. Reads state only.</summary>
     public void Infer(TensorShape shape, ReadOnlySpan<float> input, Span<float> output)
     {
-        var layout = LayerInputs.Layout(Config, shape);
-        shape.EnsureLength(input.Length, "input");
-        LayerInputs.Destination(shape, output.Length, nameof(output));
-
         var c = Config.Channels;
         var state = _state;
         double[]? rented = null;
         var scale = c <= StackScratchLimit ? stackalloc double[c] : (rented = ArrayPool<double>.Shared.Rent(c)).AsSpan(0, c);
         try
         {
-            StddevOf(state.MovingVariance, scale);
-            TensorPrimitives.Divide(state.Gamma, scale, scale);
-            Forward(input, output, layout, state.MovingMean, scale, state.Beta, inputMayBeBad: true);
+            LayerInference.Scale(Config, state.Gamma, state.MovingVariance, scale);
+            LayerInference.Run(Config, shape, input, output, state.MovingMean, scale, state.Beta);
         }
         finally
         {
@@ -154,23 +149,14 @@ public sealed class BatchNormLayer
     }
 
     /// <summary>
-    /// output = activation((input - mean) * scale + shift), checked: a non-finite input (possible only with
-    /// <paramref name="inputMayBeBad"/>) or a non-finite affine result or output throws. The check runs on each
-    /// block while it is in the cache (<see cref="FiniteCheckedAffine"/>).
+    /// The inference of the current state, for readers that must not see a later change half done: it copies what
+    /// inference reads, so it stays as it is while this layer changes, and any number of threads may use it at once.
     /// </summary>
-    private void Forward(ReadOnlySpan<float> input, Span<float> output, ChannelLayout layout,
-        ReadOnlySpan<double> mean, ReadOnlySpan<double> scale, ReadOnlySpan<double> shift, bool inputMayBeBad)
-    {
-        var index = FiniteCheckedAffine.Run(input, output, layout, mean, scale, shift, Config.Activation);
-        if (index < 0)
-        {
-            return;
-        }
+    public LayerInference CaptureInference() => new(Config, _state);
 
-        // A bad input shows in the output too; it is the better message.
-        LayerInputs.FiniteUnless(!inputMayBeBad, input, "input");
-        throw LayerResults.TensorOverflow("the output", index, output[(int)index], "input");
-    }
+    private void Forward(ReadOnlySpan<float> input, Span<float> output, ChannelLayout layout,
+        ReadOnlySpan<double> mean, ReadOnlySpan<double> scale, ReadOnlySpan<double> shift, bool inputMayBeBad) =>
+        LayerInference.Forward(Config, input, output, layout, mean, scale, shift, inputMayBeBad);
 
     /// <summary>
     /// Gradients of sum(gradOutput * y) (bn-math.md §9.4, through the activation and renorm's r and d as constants).
@@ -349,11 +335,7 @@ public sealed class BatchNormLayer
         return result;
     }
 
-    private void StddevOf(ReadOnlySpan<double> variance, Span<double> stddev)
-    {
-        TensorPrimitives.Add(variance, Config.Epsilon, stddev);
-        TensorPrimitives.Sqrt(stddev, stddev);
-    }
+    private void StddevOf(ReadOnlySpan<double> variance, Span<double> stddev) => LayerInference.Stddev(Config, variance, stddev);
 
     private static double[] Filled(int count, double value)
     {

@@ -5,8 +5,9 @@ using BnService.Layers.Grains;
 namespace BnService.Layers;
 
 /// <summary><see cref="ILayerOperations"/> on layer grains: names are checked here, grain faults become <see cref="ServiceException"/>.
-/// A call that a node failure interrupted is retried once.</summary>
-internal sealed class GrainLayerOperations(IGrainFactory grains) : ILayerOperations, ILayerStateImport
+/// A layer whose grain is active on this node is called on its host directly (<see cref="LocalLayers"/>), any other
+/// through its grain; a grain call that a node failure interrupted is retried once.</summary>
+internal sealed class GrainLayerOperations(IGrainFactory grains, LocalLayers local) : ILayerOperations, ILayerStateImport
 {
     private readonly LayerGrainReferences _layers = new(grains);
 
@@ -17,49 +18,51 @@ internal sealed class GrainLayerOperations(IGrainFactory grains) : ILayerOperati
     {
         ArgumentNullException.ThrowIfNull(spec);
         var config = LayerConfig.Resolve(spec);
-        var created = Unwrap(await Retry(() => Layer(config.Name).Create(LayerConfigRecord.From(config), reuse)));
+        var created = Unwrap(await Call(config.Name, (LayerConfigRecord.From(config), reuse), static (h, c) => h.Create(c.Item1, c.reuse), static (g, c) => g.Create(c.Item1, c.reuse)));
         return new CreateOutcome(View(created.Layer), created.Created);
     }
 
     public async Task<IReadOnlyList<LayerView>> ListAsync(string? prefix, string? collection, CancellationToken cancellationToken = default)
     {
-        var names = await Retry(() => grains.GetGrain<ILayerDirectoryGrain>(0).List(prefix, collection));
-        var replies = await Task.WhenAll(names.Select(name => Retry(() => Layer(name).Get())));
+        var names = await GrainCallRetry.OnceAsync(() => grains.GetGrain<ILayerDirectoryGrain>(0).List(prefix, collection));
+        var replies = await Task.WhenAll(names.Select(name => Call(name, 0, static (h, _) => h.Get(), static (g, _) => g.Get())));
         // A layer deleted between the listing and its read is simply left out.
         return [.. replies.Where(r => r.Value is not null).Select(r => View(r.Value!))];
     }
 
     public async Task<LayerView> GetAsync(string name, CancellationToken cancellationToken = default) =>
-        View(Unwrap(await Retry(() => Layer(Checked(name)).Get())));
+        View(Unwrap(await Call(Checked(name), 0, static (h, _) => h.Get(), static (g, _) => g.Get())));
 
     public async Task DeleteAsync(string name, CancellationToken cancellationToken = default) =>
-        Unwrap(await Retry(() => Layer(Checked(name)).Delete()));
+        Unwrap(await GrainCallRetry.OnceAsync(() => _layers.For(Checked(name)).Delete()));
 
     public async Task<TrainOutcome> TrainAsync(string name, TrainInput input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
         RequestId.Validate(input.RequestId);
-        var reply = Unwrap(await Retry(() => Layer(Checked(name)).Train(new TrainCall(ToGrain(input.Input), input.BatchWeights, input.RequestId))));
+        var call = new TrainCall(ToGrain(input.Input), input.BatchWeights, input.RequestId);
+        var reply = Unwrap(await Call(Checked(name), call, static (h, c) => h.Train(c), static (g, c) => g.Train(c)));
         return new TrainOutcome(FromGrain(reply.Output), reply.BatchMean, reply.BatchVariance, reply.Step, reply.PendingUpdates);
     }
 
     public async Task<TensorData> InferAsync(string name, TensorData input, CancellationToken cancellationToken = default) =>
-        FromGrain(Unwrap(await Retry(() => Layer(Checked(name)).Infer(ToGrain(input)))));
+        FromGrain(Unwrap(await Call(Checked(name), ToGrain(input), static (h, t) => h.Infer(t), static (g, t) => g.Infer(t))));
 
     public async Task<BackwardOutcome> BackwardAsync(string name, BackwardInput input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var layer = Layer(Checked(name));
         var call = new BackwardCall(ToGrain(input.Input), ToGrain(input.GradOutput), input.IsTraining, input.LearningRate);
-        var reply = Unwrap(input.LearningRate is null ? await Retry(() => layer.Gradients(call)) : await Retry(() => layer.BackwardApply(call)));
+        var reply = Unwrap(input.LearningRate is null
+            ? await Call(Checked(name), call, static (h, c) => h.Gradients(c), static (g, c) => g.Gradients(c))
+            : await Call(Checked(name), call, static (h, c) => h.BackwardApply(c), static (g, c) => g.BackwardApply(c)));
         return new BackwardOutcome(FromGrain(reply.GradInput), reply.GradGamma, reply.GradBeta, reply.RegularizationLoss);
     }
 
     public async Task<LayerView> CommitAsync(string name, CancellationToken cancellationToken = default) =>
-        View(Unwrap(await Retry(() => Layer(Checked(name)).Commit())));
+        View(Unwrap(await Call(Checked(name), 0, static (h, _) => h.Commit(), static (g, _) => g.Commit())));
 
     public async Task<LayerView> ResetAsync(string name, CancellationToken cancellationToken = default) =>
-        View(Unwrap(await Retry(() => Layer(Checked(name)).Reset())));
+        View(Unwrap(await Call(Checked(name), 0, static (h, _) => h.Reset(), static (g, _) => g.Reset())));
 
     public async Task<LayerView> ImportAsync(string name, Func<LayerView, LayerState> newState, CancellationToken cancellationToken = default)
     {
@@ -69,7 +72,8 @@ internal sealed class GrainLayerOperations(IGrainFactory grains) : ILayerOperati
             var current = await GetAsync(name, cancellationToken);
             var state = LayerStateRecord.From(newState(current));
             var config = LayerConfigRecord.From(current.Config);
-            var reply = await Retry(() => Layer(name).ReplaceState(config, current.State.Version, state));
+            var reply = await Call(name, (config, current.State.Version, state), static (h, c) => h.ReplaceState(c.config, c.Version, c.state),
+                static (g, c) => g.ReplaceState(c.config, c.Version, c.state));
             if (reply.Fault is { Kind: ServiceErrorKind.ConfigMismatch } && attempt < ImportAttempts)
             {
                 continue;
@@ -79,10 +83,21 @@ internal sealed class GrainLayerOperations(IGrainFactory grains) : ILayerOperati
         }
     }
 
-    private ILayerGrain Layer(string name) => _layers.For(name);
+    /// <summary>
+    /// The call on the layer's host when its grain is active on this node and the host still answers, else through
+    /// the grain; every grain call is retried once when a node of the cluster went away (<see cref="GrainCallRetry"/>).
+    /// </summary>
+    private async Task<GrainReply<T>> Call<TArg, T>(string name, TArg argument,
+        Func<LayerHost, TArg, Task<GrainReply<T>?>> onHost, Func<ILayerGrain, TArg, Task<GrainReply<T>>> onGrain)
+    {
+        if (local.TryGet(name, out var host) && await onHost(host, argument) is { } reply)
+        {
+            return reply;
+        }
 
-    /// <summary>Every grain call is retried once when a node of the cluster went away (<see cref="GrainCallRetry"/>).</summary>
-    private static Task<T> Retry<T>(Func<Task<T>> call) => GrainCallRetry.OnceAsync(call);
+        var layer = _layers.For(name);
+        return await GrainCallRetry.OnceAsync(() => onGrain(layer, argument));
+    }
 
     private static string Checked(string name)
     {

@@ -28,6 +28,7 @@ public static class LayersExtensions
         builder.Services.AddSingleton<SiloReadiness>();
         builder.Services.AddSingleton<IReadiness>(sp => sp.GetRequiredService<SiloReadiness>());
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloReadiness>());
+        builder.Services.AddSingleton<LocalLayers>();
         builder.Services.AddSingleton<GrainLayerOperations>();
         builder.Services.AddSingleton<ILayerOperations>(sp => sp.GetRequiredService<GrainLayerOperations>());
         builder.Services.AddSingleton<ILayerStateImport>(sp => sp.GetRequiredService<GrainLayerOperations>());

@@ -1,0 +1,435 @@
+using System.Runtime.InteropServices;
+using BnEngine;
+using BnService.Hosting;
+using BnService.Telemetry;
+
+namespace BnService.Layers.Grains;
+
+/// <summary>
+/// One layer's config and state on the node that holds its grain activation, and every operation on it. The grain
+/// creates, loads and closes it; in between, the grain's calls and the calls that arrive at this node
+/// (<see cref="LocalLayers"/>) run here directly, so a batch for a layer held by the node it reached takes no
+/// scheduler hop. The rules of a grain hold as before: calls that change the layer run one at a time (an async gate),
+/// and a read never sees a change half done: Infer reads a <see cref="LayerInference"/> taken between two changes,
+/// and the other reads take the gate. Every operation answers null once the host is closed (its activation went away
+/// or a write failed): the caller then goes through the grain, which holds a fresh host.
+/// </summary>
+internal sealed class LayerHost(
+    string name,
+    LayerStore store,
+    StorageSettings storage,
+    LimitOptions limits,
+    IGrainFactory grains,
+    LayerMetrics metrics,
+    Action<LayerHost> closed)
+{
+    /// <summary>What Infer reads between two changes: the layer's inference, or none when there is no layer.</summary>
+    private sealed record Readable(LayerInference? Inference);
+
+    private static readonly Readable NoLayer = new((LayerInference?)null);
+
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private BatchNormLayer? _layer;
+    private LayerConfigRecord? _config;
+    private TrainReceipts _receipts = null!;
+    private LayerCounters? _metrics;
+    private int _unwritten;
+    private volatile bool _closed;
+
+    /// <summary>Infer's view, taken at the first inference after a change; null: not taken since the last change.</summary>
+    private volatile Readable? _readable;
+
+    public string Name => name;
+
+    /// <summary>The host can no longer answer: its activation is gone or a write failed.</summary>
+    public bool IsClosed => _closed;
+
+    /// <summary>The layer's metric series, taken at its first recorded call: a call to a layer that does not exist takes no place under the series cap.</summary>
+    private LayerCounters Metrics => _metrics ??= metrics.For(Name);
+
+    /// <summary>Reads the stored record; before any call.</summary>
+    public async Task LoadAsync()
+    {
+        await store.ReadAsync();
+        if (store.State.Config is { } config && store.State.State is { } state)
+        {
+            _config = config;
+            _layer = new BatchNormLayer(config.ToConfig(), state.ToState());
+        }
+
+        _receipts = new TrainReceipts(store.State.Receipts, limits.ReplayBytesPerLayer);
+    }
+
+    /// <summary>Writes what is not written yet and closes the host: later calls answer null.</summary>
+    public async Task CloseAsync()
+    {
+        await _gate.WaitAsync();
+        try
+        {
+            if (_closed)
+            {
+                return;
+            }
+
+            try
+            {
+                if (_unwritten > 0 && _layer is not null)
+                {
+                    await WriteAsync();
+                }
+            }
+            finally
+            {
+                Close();
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public Task<GrainReply<CreatedLayer>?> Create(LayerConfigRecord config, ReuseMode reuse) =>
+        Exclusive((config, reuse), static (host, call) => host.CreateAsync(call.config, call.reuse));
+
+    public Task<GrainReply<LayerSnapshot>?> Get() =>
+        Exclusive(0, static (host, _) => Task.FromResult(host._layer is null ? host.Missing<LayerSnapshot>() : GrainReply<LayerSnapshot>.Ok(host.Snapshot())), changes: false);
+
+    public Task<GrainReply<bool>?> Delete() => Exclusive(0, static (host, _) => host.DeleteAsync());
+
+    public Task<GrainReply<TrainReply>?> Train(TrainCall call) => Exclusive(call, static (host, call) => host.TrainAsync(call));
+
+    public Task<GrainReply<GrainTensor>?> Infer(GrainTensor input)
+    {
+        var readable = _readable;
+        return readable is null ? InferAfterChangeAsync(input) : Task.FromResult<GrainReply<GrainTensor>?>(Infer(readable, input));
+    }
+
+    /// <summary>Backward without apply (a read, under the gate: it reads several parts of the state).</summary>
+    public Task<GrainReply<BackwardReply>?> Gradients(BackwardCall call) =>
+        Exclusive(call, static (host, call) => Task.FromResult(call.LearningRate is null
+            ? host.RunBackward(call)
+            : GrainReply<BackwardReply>.Fail(ServiceErrorKind.InvalidArgument, "a backward call with apply changes the layer", "apply")), changes: false);
+
+    public Task<GrainReply<BackwardReply>?> BackwardApply(BackwardCall call) => Exclusive(call, static async (host, call) =>
+    {
+        var reply = host.RunBackward(call);
+        if (reply.Value is not null)
+        {
+            await host.ChangedAsync();
+        }
+
+        return reply;
+    });
+
+    public Task<GrainReply<LayerSnapshot>?> Commit() => Exclusive(0, static async (host, _) =>
+    {
+        if (host._layer is not { } layer)
+        {
+            return host.Missing<LayerSnapshot>();
+        }
+
+        layer.Commit();
+        await host.ChangedAsync();
+        return GrainReply<LayerSnapshot>.Ok(host.Snapshot());
+    });
+
+    public Task<GrainReply<LayerSnapshot>?> Reset() => Exclusive(0, static async (host, _) =>
+    {
+        if (host._layer is not { } layer)
+        {
+            return host.Missing<LayerSnapshot>();
+        }
+
+        layer.Reset();
+        await host.ChangedAsync();
+        return GrainReply<LayerSnapshot>.Ok(host.Snapshot());
+    });
+
+    /// <summary>See <see cref="ILayerGrain.ReplaceState"/>.</summary>
+    public Task<GrainReply<LayerSnapshot>?> ReplaceState(LayerConfigRecord config, long expectedVersion, LayerStateRecord state) =>
+        Exclusive((config, expectedVersion, state), static (host, call) => host.ReplaceStateAsync(call.config, call.expectedVersion, call.state));
+
+    /// <summary>
+    /// Runs <paramref name="operation"/> alone on the layer, or answers null if the host is closed. After one that
+    /// <paramref name="changes"/> the layer, Infer takes its view again: the change is complete by then (written, with
+    /// WriteEvery 1).
+    /// </summary>
+    private async Task<GrainReply<T>?> Exclusive<TArg, T>(TArg argument, Func<LayerHost, TArg, Task<GrainReply<T>>> operation, bool changes = true)
+    {
+        await _gate.WaitAsync();
+        try
+        {
+            if (_closed)
+            {
+                return null;
+            }
+
+            var reply = await operation(this, argument);
+            if (changes)
+            {
+                _readable = null;
+            }
+
+            return reply;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<GrainReply<GrainTensor>?> InferAfterChangeAsync(GrainTensor input)
+    {
+        Readable readable;
+        await _gate.WaitAsync();
+        try
+        {
+            if (_closed)
+            {
+                return null;
+            }
+
+            readable = _readable ??= _layer is { } layer ? new Readable(layer.CaptureInference()) : NoLayer;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+
+        return Infer(readable, input);
+    }
+
+    private GrainReply<GrainTensor> Infer(Readable readable, GrainTensor input)
+    {
+        if (readable.Inference is not { } inference)
+        {
+            return Missing<GrainTensor>();
+        }
+
+        var started = LayerMetrics.Start();
+        var output = Guard(() =>
+        {
+            var bytes = TensorBuffers.Rent(input.Bytes.Length);
+            inference.Infer(Shape(input, "input.shape"), Floats(input.Bytes), MemoryMarshal.Cast<byte, float>(bytes.AsSpan()));
+            return new GrainTensor(input.Shape, bytes);
+        }, out var fault);
+        if (output is not null)
+        {
+            Metrics.Record(LayerOperation.Infer, input.Bytes.Length, started);
+        }
+
+        return new GrainReply<GrainTensor>(output, fault);
+    }
+
+    private async Task<GrainReply<CreatedLayer>> CreateAsync(LayerConfigRecord config, ReuseMode reuse)
+    {
+        if (_layer is not null)
+        {
+            if (reuse == ReuseMode.Never)
+            {
+                return GrainReply<CreatedLayer>.Fail(ServiceErrorKind.AlreadyExists, $"layer '{Name}' already exists (reuse is \"never\")", "name");
+            }
+
+            if (!_layer.Config.SameAs(config.ToConfig()))
+            {
+                return GrainReply<CreatedLayer>.Fail(ServiceErrorKind.ConfigMismatch,
+                    $"layer '{Name}' exists with a different configuration; delete it first or send the same configuration");
+            }
+
+            return GrainReply<CreatedLayer>.Ok(new CreatedLayer(Snapshot(), Created: false));
+        }
+
+        if (reuse == ReuseMode.Reuse)
+        {
+            return GrainReply<CreatedLayer>.Fail(ServiceErrorKind.NotFound, $"layer '{Name}' does not exist (reuse is \"reuse\")", "name");
+        }
+
+        var layer = Guard(() => new BatchNormLayer(config.ToConfig()), out var fault);
+        if (layer is null)
+        {
+            return new GrainReply<CreatedLayer>(null, fault);
+        }
+
+        _layer = layer;
+        _config = config;
+        store.State.Config = config;
+        store.State.Receipts.Clear();
+        await WriteAsync();
+        await grains.GetGrain<ILayerDirectoryGrain>(0).Add(Name, config.Collections);
+        return GrainReply<CreatedLayer>.Ok(new CreatedLayer(Snapshot(), Created: true));
+    }
+
+    private async Task<GrainReply<bool>> DeleteAsync()
+    {
+        if (_layer is null)
+        {
+            return Missing<bool>();
+        }
+
+        _layer = null;
+        _config = null;
+        _unwritten = 0;
+        await store.ClearAsync();
+        store.State = new LayerGrainState();
+        _receipts = new TrainReceipts(store.State.Receipts, limits.ReplayBytesPerLayer);
+        await grains.GetGrain<ILayerDirectoryGrain>(0).Remove(Name);
+        metrics.Forget(Name);
+        _metrics = null;
+        return GrainReply<bool>.Ok(true);
+    }
+
+    private async Task<GrainReply<TrainReply>> TrainAsync(TrainCall call)
+    {
+        if (_layer is not { } layer)
+        {
+            return Missing<TrainReply>();
+        }
+
+        if (call.RequestId is { } id && _receipts.TryFind(id, out var receipt, out var earlier))
+        {
+            return earlier is not null
+                ? GrainReply<TrainReply>.Ok(earlier)
+                : GrainReply<TrainReply>.Fail(ServiceErrorKind.AlreadyExists,
+                    $"request_id '{id}' was already applied to layer '{Name}' at step {receipt.Step}; its answer is no longer held, so it is not applied again",
+                    "request_id");
+        }
+
+        var started = LayerMetrics.Start();
+        var reply = Guard(() =>
+        {
+            var shape = Shape(call.Input, "input.shape");
+            var output = TensorBuffers.Rent(call.Input.Bytes.Length);
+            var result = layer.Train(shape, Floats(call.Input.Bytes), MemoryMarshal.Cast<byte, float>(output.AsSpan()), call.BatchWeights);
+            return new TrainReply(new GrainTensor(call.Input.Shape, output), result.BatchMean, result.BatchVariance, result.Step, result.PendingUpdates);
+        }, out var fault);
+        if (reply is null)
+        {
+            return new GrainReply<TrainReply>(null, fault);
+        }
+
+        Metrics.Record(LayerOperation.Train, call.Input.Bytes.Length, started);
+
+        if (call.RequestId is { } requestId)
+        {
+            _receipts.Add(requestId, reply);
+        }
+
+        await ChangedAsync();
+        return GrainReply<TrainReply>.Ok(reply);
+    }
+
+    private async Task<GrainReply<LayerSnapshot>> ReplaceStateAsync(LayerConfigRecord config, long expectedVersion, LayerStateRecord state)
+    {
+        if (_layer is not { } layer)
+        {
+            return Missing<LayerSnapshot>();
+        }
+
+        if (layer.CaptureState().Version != expectedVersion || !layer.Config.SameAs(config.ToConfig()))
+        {
+            return GrainReply<LayerSnapshot>.Fail(ServiceErrorKind.ConfigMismatch, $"layer '{Name}' changed while its state was being replaced; try again");
+        }
+
+        var next = state.ToState();
+        next.Version = expectedVersion + 1;
+        try
+        {
+            _layer = new BatchNormLayer(layer.Config, next);
+        }
+        catch (ArgumentException e)
+        {
+            return GrainReply<LayerSnapshot>.Fail(ServiceErrorKind.InvalidArgument, $"the state does not fit layer '{Name}': {e.Message}", "body");
+        }
+
+        await ChangedAsync();
+        return GrainReply<LayerSnapshot>.Ok(Snapshot());
+    }
+
+    private GrainReply<BackwardReply> RunBackward(BackwardCall call)
+    {
+        if (_layer is not { } layer)
+        {
+            return Missing<BackwardReply>();
+        }
+
+        var started = LayerMetrics.Start();
+        var reply = Guard(() =>
+        {
+            var shape = Shape(call.Input, "input.shape");
+            var gradShape = Shape(call.GradOutput, "grad_output.shape");
+            if (!gradShape.Equals(shape))
+            {
+                throw new InvalidShapeException("grad_output.shape", $"grad_output has shape {gradShape} but input has shape {shape}");
+            }
+
+            var gradInput = new byte[call.Input.Bytes.Length];
+            var result = layer.Backward(shape, Floats(call.Input.Bytes), Floats(call.GradOutput.Bytes),
+                MemoryMarshal.Cast<byte, float>(gradInput.AsSpan()), call.IsTraining, call.LearningRate);
+            return new BackwardReply(new GrainTensor(call.Input.Shape, gradInput), result.GradGamma, result.GradBeta, result.RegularizationLoss);
+        }, out var fault);
+        if (reply is not null)
+        {
+            Metrics.Record(LayerOperation.Backward, call.Input.Bytes.Length + call.GradOutput.Bytes.Length, started);
+        }
+
+        return new GrainReply<BackwardReply>(reply, fault);
+    }
+
+    private LayerSnapshot Snapshot() => new(_config!, LayerStateRecord.From(_layer!.CaptureState()));
+
+    /// <summary>Writes now or after <see cref="StorageSettings.WriteEvery"/> changes; see <see cref="WriteAsync"/>.</summary>
+    private async Task ChangedAsync()
+    {
+        if (++_unwritten >= storage.WriteEvery)
+        {
+            await WriteAsync();
+        }
+    }
+
+    private async Task WriteAsync()
+    {
+        store.State.State = LayerStateRecord.From(_layer!.CaptureState());
+        try
+        {
+            await store.WriteAsync();
+            _unwritten = 0;
+        }
+        catch
+        {
+            // The change is not durable: this host answers no more, and the grain loads a fresh one from the stored
+            // state for the next call.
+            Close();
+            throw;
+        }
+    }
+
+    /// <summary>Under the gate: no call is answered from here on.</summary>
+    private void Close()
+    {
+        _closed = true;
+        _readable = null;
+        closed(this);
+    }
+
+    private GrainReply<T> Missing<T>() => GrainReply<T>.Fail(ServiceErrorKind.NotFound, $"layer '{Name}' does not exist", "name");
+
+    /// <summary>Runs engine code; a <see cref="BatchNormException"/> (the client's input, nothing changed) becomes a fault.</summary>
+    private static T? Guard<T>(Func<T> run, out GrainFault? fault) where T : class
+    {
+        try
+        {
+            fault = null;
+            return run();
+        }
+        catch (BatchNormException e)
+        {
+            fault = new GrainFault(ServiceErrorKind.InvalidArgument, e.Message, e.Field);
+            return null;
+        }
+    }
+
+    private static TensorShape Shape(GrainTensor tensor, string field) => TensorShape.Create(tensor.Shape, field);
+
+    private static ReadOnlySpan<float> Floats(byte[] bytes) => MemoryMarshal.Cast<byte, float>(bytes);
+}

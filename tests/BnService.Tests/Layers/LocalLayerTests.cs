@@ -1,0 +1,147 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using BnEngine;
+using BnService.Layers;
+using BnService.Layers.Grains;
+using BnService.Storage;
+using BnService.Tests.Durability;
+using BnService.Tests.Infrastructure;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Serialization;
+using Orleans.Storage;
+using static BnService.Tests.Infrastructure.RestCalls;
+
+namespace BnService.Tests.Layers;
+
+/// <summary>
+/// Calls for a layer whose grain is active on this node run on its host directly (<see cref="LocalLayers"/>): the
+/// same answers as through the grain, changes one at a time, inference never sees a change half done or one that
+/// was not written, and a closed host (deactivation, a failed write) hands over to a fresh one from the stored state.
+/// </summary>
+public sealed class LocalLayerTests
+{
+    private static readonly int[] Shape = [8, 2, TrainingRun.Channels];
+
+    [Fact]
+    public async Task AnActiveLayerIsServedOnItsNodeAndAfterDeactivationFromItsStoredState()
+    {
+        await using var factory = new BnServiceFactory();
+        using var client = factory.CreateClient();
+        var local = factory.Services.GetRequiredService<LocalLayers>();
+        var run = new TrainingRun(LayerNames.Unique("local"));
+        await CreateLayerAsync(client, run.Config);
+        Assert.True(local.TryGet(run.Name, out _));
+
+        Assert.Equal(1, await run.TrainAsync(client, 0));
+        Assert.Equal(2, await run.TrainAsync(client, 1));
+
+        // What Orleans does to a layer idle for CollectionAge: the host closes and leaves this node's table.
+        await factory.Services.GetRequiredService<IGrainFactory>().GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        Assert.False(local.TryGet(run.Name, out _));
+
+        // The next call goes through the grain, which activates again from the stored state.
+        Assert.Equal(3, await run.TrainAsync(client, 2));
+        Assert.True(local.TryGet(run.Name, out _));
+        TrainingRun.AssertState(run.Replay(Enumerable.Range(0, 3)), await run.GetAsync(client));
+    }
+
+    [Fact]
+    public async Task ConcurrentTrainingStepsApplyOneAtATimeAndEveryInferenceSeesAStateBetweenTwo()
+    {
+        await using var factory = new BnServiceFactory();
+        using var client = factory.CreateClient();
+        var operations = factory.Services.GetRequiredService<ILayerOperations>();
+        var run = new TrainingRun(LayerNames.Unique("local-race"));
+        await CreateLayerAsync(client, run.Config);
+        const int steps = 40;
+        var probe = TrainingRun.Batch(1000);
+        var shape = TensorShape.Create(Shape, "input.shape");
+
+        var trains = Enumerable.Range(0, steps).Select(b => Task.Run(async () =>
+            (Batch: b, (await operations.TrainAsync(run.Name, new TrainInput(Tensor(shape, TrainingRun.Batch(b)), null, null))).Step)));
+        var infers = Enumerable.Range(0, steps).Select(_ => Task.Run(async () =>
+            Values(await operations.InferAsync(run.Name, Tensor(shape, probe)))));
+        var trained = await Task.WhenAll(trains);
+        var inferred = await Task.WhenAll(infers);
+
+        // Every step number once: the steps ran one after another, in the order of their numbers.
+        Assert.Equal(Enumerable.Range(1, steps).Select(s => (long)s), trained.Select(t => t.Step).Order());
+        var order = trained.OrderBy(t => t.Step).Select(t => t.Batch).ToArray();
+        TrainingRun.AssertState(run.Replay(order), await run.GetAsync(client));
+
+        // Each answer is the inference of the layer after some number of those steps, to the last bit.
+        var expected = Enumerable.Range(0, steps + 1).Select(k => InferAfter(run, order.Take(k), shape, probe)).ToArray();
+        Assert.All(inferred, answer => Assert.Contains(expected, e => e.SequenceEqual(answer)));
+    }
+
+    [Fact]
+    public async Task AFailedWriteIsNotSeenByInferenceAndTheNextCallStartsFromTheStoredState()
+    {
+        var storage = new FailingWrites();
+        await using var factory = new BnServiceFactory();
+        using var failing = factory.WithWebHostBuilder(builder => builder.ConfigureTestServices(services =>
+            services.AddKeyedSingleton<IGrainStorage>(LayerStorage.Name, (sp, _) => storage.Over(new NodeMemoryGrainStorage(sp.GetRequiredService<DeepCopier>())))));
+        using var client = failing.CreateClient();
+        var run = new TrainingRun(LayerNames.Unique("local-fail"));
+        await CreateLayerAsync(client, run.Config);
+        Assert.Equal(1, await run.TrainAsync(client, 0));
+        Assert.Equal(2, await run.TrainAsync(client, 1));
+        var shape = TensorShape.Create(Shape, "input.shape");
+        var probe = TrainingRun.Batch(1000);
+        var afterTwo = InferAfter(run, [0, 1], shape, probe);
+
+        storage.Failing = true;
+        using (var refused = await run.PostTrainAsync(client, 2))
+        {
+            Assert.False(refused.IsSuccessStatusCode);
+        }
+
+        storage.Failing = false;
+        Assert.Equal(afterTwo, await InferAsync(client, run.Name, probe));
+        TrainingRun.AssertState(run.Replay([0, 1]), await run.GetAsync(client));
+
+        // The step that was not written is applied when sent again (its request_id was not kept either).
+        Assert.Equal(3, await run.TrainAsync(client, 2));
+        TrainingRun.AssertState(run.Replay([0, 1, 2]), await run.GetAsync(client));
+    }
+
+    private static float[] InferAfter(TrainingRun run, IEnumerable<int> batches, TensorShape shape, float[] probe)
+    {
+        var layer = new BatchNormLayer(LayerConfig.Resolve(new LayerSpec
+        {
+            Name = run.Name, Channels = TrainingRun.Channels, Decay = new Decay(TrainingRun.Decay), Scale = true, Epsilon = 0.01,
+        }), run.Replay(batches));
+        var output = new float[probe.Length];
+        layer.Infer(shape, probe, output);
+        return output;
+    }
+
+    private static async Task<float[]> InferAsync(HttpClient client, string name, float[] probe)
+    {
+        using var response = await client.PostAsync($"/v1/layers/{name}/infer", Json(new JsonObject { ["input"] = RestCalls.Tensor(Shape, probe) }));
+        return Floats((await ReadJsonAsync(response, HttpStatusCode.OK))["output"]);
+    }
+
+    private static TensorData Tensor(TensorShape shape, float[] values) => new(shape, System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()).ToArray());
+
+    private static float[] Values(TensorData tensor) => System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(tensor.Bytes).ToArray();
+
+    /// <summary>The layers' storage, with its writes failing while <see cref="Failing"/> is set.</summary>
+    private sealed class FailingWrites
+    {
+        public volatile bool Failing;
+
+        public IGrainStorage Over(IGrainStorage inner) => new Storage(inner, this);
+
+        private sealed class Storage(IGrainStorage inner, FailingWrites owner) : IGrainStorage
+        {
+            public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ReadStateAsync(stateName, grainId, grainState);
+
+            public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+                owner.Failing ? Task.FromException(new IOException("the disk is full")) : inner.WriteStateAsync(stateName, grainId, grainState);
+
+            public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ClearStateAsync(stateName, grainId, grainState);
+        }
+    }
+}
