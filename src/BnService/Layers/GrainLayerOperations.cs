@@ -90,9 +90,13 @@ internal sealed class GrainLayerOperations(IGrainFactory grains, LocalLayers loc
     private async Task<GrainReply<T>> Call<TArg, T>(string name, TArg argument,
         Func<LayerHost, TArg, Task<GrainReply<T>?>> onHost, Func<ILayerGrain, TArg, Task<GrainReply<T>>> onGrain)
     {
-        if (local.TryGet(name, out var host) && await onHost(host, argument) is { } reply)
+        if (local.TryGet(name, out var host))
         {
-            return reply;
+            host.MarkUsedHere();
+            if (await onHost(host, argument) is { } reply)
+            {
+                return reply;
+            }
         }
 
         var layer = _layers.For(name);

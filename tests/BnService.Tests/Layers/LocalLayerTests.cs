@@ -8,6 +8,7 @@ using BnService.Tests.Durability;
 using BnService.Tests.Infrastructure;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.Configuration;
 using Orleans.Serialization;
 using Orleans.Storage;
 using static BnService.Tests.Infrastructure.RestCalls;
@@ -44,6 +45,46 @@ public sealed class LocalLayerTests
         Assert.Equal(3, await run.TrainAsync(client, 2));
         Assert.True(local.TryGet(run.Name, out _));
         TrainingRun.AssertState(run.Replay(Enumerable.Range(0, 3)), await run.GetAsync(client));
+    }
+
+    [Fact]
+    public async Task ALayerUsedOnlyOnItsNodeIsNotCollectedAsIdleWhileInUse()
+    {
+        await using var factory = new BnServiceFactory();
+        using var shortAge = factory.WithWebHostBuilder(builder => builder.ConfigureTestServices(services =>
+            services.Configure<GrainCollectionOptions>(o =>
+            {
+                o.CollectionQuantum = TimeSpan.FromMilliseconds(500);
+                o.CollectionAge = TimeSpan.FromSeconds(3);
+            })));
+        using var client = shortAge.CreateClient();
+        var local = shortAge.Services.GetRequiredService<LocalLayers>();
+        var run = new TrainingRun(LayerNames.Unique("local-alive"));
+        await CreateLayerAsync(client, run.Config);
+        Assert.True(local.TryGet(run.Name, out var host));
+
+        // Three collection ages of calls that never reach the grain: the same host answers them all.
+        var step = 0L;
+        var until = DateTime.UtcNow.AddSeconds(9);
+        for (var batch = 0; DateTime.UtcNow < until; batch++)
+        {
+            step = await run.TrainAsync(client, batch);
+            await Task.Delay(100);
+        }
+
+        Assert.True(local.TryGet(run.Name, out var still));
+        Assert.Same(host, still);
+        Assert.True(host.IsClosed is false && step > 20, $"step {step}");
+
+        // Unused, it goes as any idle activation does.
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (local.TryGet(run.Name, out _) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200);
+        }
+
+        Assert.False(local.TryGet(run.Name, out _));
+        Assert.True(host.IsClosed);
     }
 
     [Fact]

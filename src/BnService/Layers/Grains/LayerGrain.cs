@@ -1,6 +1,7 @@
 using BnService.Hosting;
 using BnService.Telemetry;
 using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 using Orleans.Storage;
 
 namespace BnService.Layers.Grains;
@@ -10,6 +11,9 @@ namespace BnService.Layers.Grains;
 /// operation) and offers it to the calls that arrive at this node (<see cref="LocalLayers"/>); calls from other nodes
 /// come through the grain. A layer activates on the node that first receives a call for it (so its batches need not
 /// cross nodes). When its host closes after a failed write, the next call loads a fresh one from the stored state.
+/// Calls straight to the host are no grain calls, so they would not keep the activation from being collected as idle:
+/// a timer checks for them (every minute, or a quarter of the collection age if that is shorter) and holds the
+/// activation for a collection age more.
 /// </summary>
 [Orleans.Placement.PreferLocalPlacement]
 internal sealed class LayerGrain(
@@ -18,12 +22,19 @@ internal sealed class LayerGrain(
     IGrainFactory grains,
     LayerMetrics metrics,
     LocalLayers local,
+    IOptions<GrainCollectionOptions> collection,
     ILogger<LayerGrain> logger) : Grain, ILayerGrain
 {
     private LayerHost _host = null!;
     private Task<LayerHost>? _replacing;
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken) => _host = await OpenHostAsync();
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _host = await OpenHostAsync();
+        var period = TimeSpan.FromTicks(Math.Min(TimeSpan.FromMinutes(1).Ticks, collection.Value.CollectionAge.Ticks / 4));
+        this.RegisterGrainTimer(static (grain, _) => grain.KeepAliveIfUsedHere(), this,
+            new GrainTimerCreationOptions(period, period) { Interleave = true, KeepAlive = false });
+    }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => _host.CloseAsync();
 
@@ -57,6 +68,17 @@ internal sealed class LayerGrain(
 
     public Task<GrainReply<LayerSnapshot>> ReplaceState(LayerConfigRecord config, long expectedVersion, LayerStateRecord state) =>
         OnHost((config, expectedVersion, state), static (host, call) => host.ReplaceState(call.config, call.expectedVersion, call.state));
+
+    /// <summary>A layer used on this node stays as long as one used through its grain would (<see cref="GrainCollectionOptions.CollectionAge"/>).</summary>
+    private Task KeepAliveIfUsedHere()
+    {
+        if (_host.TakeUsedHere())
+        {
+            DelayDeactivation(collection.Value.CollectionAge);
+        }
+
+        return Task.CompletedTask;
+    }
 
     /// <summary>Runs a call on the host, on a fresh one if the host closed after a failed write.</summary>
     private async Task<GrainReply<T>> OnHost<TArg, T>(TArg argument, Func<LayerHost, TArg, Task<GrainReply<T>?>> call)

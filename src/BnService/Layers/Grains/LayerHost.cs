@@ -35,6 +35,7 @@ internal sealed class LayerHost(
     private LayerCounters? _metrics;
     private int _unwritten;
     private volatile bool _closed;
+    private int _usedHere;
 
     /// <summary>Infer's view, taken at the first inference after a change; null: not taken since the last change.</summary>
     private volatile Readable? _readable;
@@ -43,6 +44,18 @@ internal sealed class LayerHost(
 
     /// <summary>The host can no longer answer: its activation is gone or a write failed.</summary>
     public bool IsClosed => _closed;
+
+    /// <summary>Notes a call that came straight from a request on this node, not through the grain (<see cref="TakeUsedHere"/>).</summary>
+    public void MarkUsedHere()
+    {
+        if (Volatile.Read(ref _usedHere) == 0)
+        {
+            Volatile.Write(ref _usedHere, 1);
+        }
+    }
+
+    /// <summary>Whether a call came straight to the host since the last time this was asked.</summary>
+    public bool TakeUsedHere() => Interlocked.Exchange(ref _usedHere, 0) != 0;
 
     /// <summary>The layer's metric series, taken at its first recorded call: a call to a layer that does not exist takes no place under the series cap.</summary>
     private LayerCounters Metrics => _metrics ??= metrics.For(Name);
