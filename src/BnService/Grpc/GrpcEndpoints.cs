@@ -18,15 +18,10 @@ public static class GrpcEndpoints
 
     public static WebApplicationBuilder AddBnGrpc(this WebApplicationBuilder builder)
     {
-        builder.Services.AddGrpc(options =>
-        {
-            // The log interceptor is outermost, so it sees the status the error interceptor settled on.
-            options.Interceptors.Add<GrpcRequestLogInterceptor>();
-            options.Interceptors.Add<GrpcErrorInterceptor>();
-        });
-        // Stateless: registered, the service and the interceptors are resolved once instead of constructed per call.
+        // One interceptor for errors and the request line (see GrpcErrorInterceptor for why one).
+        builder.Services.AddGrpc(options => options.Interceptors.Add<GrpcErrorInterceptor>());
+        // Stateless: registered, the service and the interceptor are resolved once instead of constructed per call.
         builder.Services.AddSingleton<BatchNormGrpcService>();
-        builder.Services.AddSingleton<GrpcRequestLogInterceptor>();
         builder.Services.AddSingleton<GrpcErrorInterceptor>();
         builder.Services.AddOptions<GrpcServiceOptions>().Configure<IOptions<LimitOptions>>((options, limits) =>
             options.MaxReceiveMessageSize = MaxMessageBytes(limits.Value.MaxBatchBytes));

@@ -1,4 +1,5 @@
 using BnEngine;
+using BnService.Hosting;
 using BnService.Layers;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
@@ -9,50 +10,69 @@ using Status = Google.Rpc.Status;
 namespace BnService.Grpc;
 
 /// <summary>
-/// The one place where errors become gRPC statuses: service and engine errors (what a client caused) map to
-/// their status with the offending field; a cancelled call ends as CANCELLED. Anything else is a server fault
-/// and is left to the framework (INTERNAL/UNKNOWN).
+/// The one interceptor of every gRPC call, and the one place where errors become gRPC statuses: service and engine
+/// errors (what a client caused) map to their status with the offending field; a cancelled call ends as CANCELLED.
+/// Anything else is a server fault and is left to the framework (INTERNAL/UNKNOWN). It also puts the call's layer and
+/// final status on its request log line (<see cref="GrpcRequestLog"/>). One interceptor rather than one per concern:
+/// each costs every call an async frame of the framework's and one of its own, and a unary call that completes
+/// synchronously passes through this one without any.
 /// </summary>
 public sealed class GrpcErrorInterceptor : Interceptor
 {
     /// <summary>Trailer naming the request field an error is about (also in google.rpc.BadRequest).</summary>
     public const string FieldTrailer = "bn-error-field";
 
-    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
+    public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
+        var line = GrpcRequestLog.Begin(request, context);
+        Task<TResponse> call;
         try
         {
-            return await continuation(request, context);
+            call = continuation(request, context);
         }
-        catch (Exception ex) when (Translate(ex, context) is { } rpc)
+        catch (Exception ex) when (Settle(ex, context, line) is { } rpc)
         {
             throw rpc;
         }
+
+        if (!call.IsCompletedSuccessfully)
+        {
+            return AwaitUnaryAsync(call, context, line);
+        }
+
+        line?.GrpcStatus = nameof(StatusCode.OK);
+        return call;
     }
 
     public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(
         IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream,
         ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
     {
+        var line = RequestLine.Of(context);
         try
         {
             await continuation(requestStream, responseStream, context);
         }
-        catch (Exception ex) when (Translate(ex, context) is { } rpc)
+        catch (Exception ex) when (Settle(ex, context, line) is { } rpc)
         {
             throw rpc;
         }
+
+        line?.GrpcStatus = nameof(StatusCode.OK);
     }
 
     public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
         IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
     {
+        var line = RequestLine.Of(context);
         try
         {
-            return await continuation(requestStream, context);
+            var response = await continuation(requestStream, context);
+            line?.GrpcStatus = nameof(StatusCode.OK);
+            return response;
         }
-        catch (Exception ex) when (Translate(ex, context) is { } rpc)
+        catch (Exception ex) when (Settle(ex, context, line) is { } rpc)
         {
             throw rpc;
         }
@@ -62,14 +82,42 @@ public sealed class GrpcErrorInterceptor : Interceptor
         TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
         ServerStreamingServerMethod<TRequest, TResponse> continuation)
     {
+        var line = RequestLine.Of(context);
         try
         {
             await continuation(request, responseStream, context);
         }
-        catch (Exception ex) when (Translate(ex, context) is { } rpc)
+        catch (Exception ex) when (Settle(ex, context, line) is { } rpc)
         {
             throw rpc;
         }
+
+        line?.GrpcStatus = nameof(StatusCode.OK);
+    }
+
+    private static async Task<TResponse> AwaitUnaryAsync<TResponse>(Task<TResponse> call, ServerCallContext context, RequestLine? line)
+    {
+        try
+        {
+            var response = await call;
+            line?.GrpcStatus = nameof(StatusCode.OK);
+            return response;
+        }
+        catch (Exception ex) when (Settle(ex, context, line) is { } rpc)
+        {
+            throw rpc;
+        }
+    }
+
+    /// <summary>
+    /// The status a failed call ends with, put on its line: its translation when a client caused it (returned, for the
+    /// handler to throw), the status of an <see cref="RpcException"/>, or UNKNOWN for a fault (both left to propagate).
+    /// </summary>
+    private static RpcException? Settle(Exception exception, ServerCallContext context, RequestLine? line)
+    {
+        var rpc = Translate(exception, context);
+        line?.GrpcStatus = ((rpc ?? exception as RpcException)?.StatusCode ?? StatusCode.Unknown).ToString();
+        return rpc;
     }
 
     /// <summary>The status for <paramref name="exception"/>, or null when it is not a client's doing.</summary>

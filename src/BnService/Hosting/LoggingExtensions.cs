@@ -1,5 +1,6 @@
 using System.Globalization;
 using BnService.Grpc;
+using BnService.Telemetry;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Serilog;
@@ -60,7 +61,12 @@ public static class LoggingExtensions
         {
             options.MessageTemplate = HttpTemplate;
             options.Logger = new RequestLineLogger(() => Log.Logger, RequestLine.GrpcStatusProperty, GrpcTemplate);
-            options.GetLevel = (http, _, exception) => RequestLineLevel(http, exception);
+            // Asked once per request, when its response is complete: also where a 5xx gets its metric's error.type.
+            options.GetLevel = (http, _, exception) =>
+            {
+                ServerErrorType.Record(http, exception);
+                return RequestLineLevel(http, exception);
+            };
             // Only for a line that is written (Serilog asks after checking the level).
             options.EnrichDiagnosticContext = (diagnostics, http) =>
             {

@@ -40,5 +40,32 @@ internal sealed class RequestLineLogger(Func<ILogger> target, string property, s
 
     public ILogger ForContext(Type source) => With(logger => logger.ForContext(source));
 
-    private RequestLineLogger With(Func<ILogger, ILogger> context) => new(() => context(target()), property, alternateTemplate);
+    private RequestLineLogger With(Func<ILogger, ILogger> context) => new(new DerivedLogger(target, context).Get, property, alternateTemplate);
+
+    /// <summary>
+    /// <paramref name="context"/> applied to <paramref name="root"/>'s current logger, made again only when that logger
+    /// changes (a host that replaces the static logger): the request log asks for its logger on every request, and a
+    /// derived Serilog logger is three objects.
+    /// </summary>
+    private sealed class DerivedLogger(Func<ILogger> root, Func<ILogger, ILogger> context)
+    {
+        // One object, so that a reader never pairs one root with another's derived logger.
+        private Pair? _last;
+
+        public ILogger Get()
+        {
+            var current = root();
+            var last = Volatile.Read(ref _last);
+            if (last is not null && ReferenceEquals(last.Root, current))
+            {
+                return last.Derived;
+            }
+
+            last = new Pair(current, context(current));
+            Volatile.Write(ref _last, last);
+            return last.Derived;
+        }
+
+        private sealed record Pair(ILogger Root, ILogger Derived);
+    }
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using BnService.Hosting;
 using BnService.Rest.Json;
+using BnService.Security;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
@@ -41,12 +42,20 @@ public static class RestExtensions
         return app;
     }
 
-    /// <summary>Problem details for thrown errors and for bare error statuses (unknown route, wrong method).</summary>
+    /// <summary>
+    /// Problem details for thrown errors and for bare error statuses (unknown route, wrong method), for every request but
+    /// gRPC calls: a gRPC call's errors are gRPC statuses (GrpcErrorInterceptor, or written before the call reaches gRPC),
+    /// its HTTP status is 200 and its body is never a problem, so the two middlewares (one an async frame and a feature
+    /// per request) would only cost each call.
+    /// </summary>
     public static WebApplication UseBnProblems(this WebApplication app)
     {
-        app.UseExceptionHandler();
-        app.UseStatusCodePages(context =>
-            ProblemMapping.WriteAsync(context.HttpContext, ProblemMapping.ForBareStatus(context.HttpContext)));
+        app.UseWhen(http => !GrpcTrailersOnly.IsGrpc(http), rest =>
+        {
+            rest.UseExceptionHandler();
+            rest.UseStatusCodePages(context =>
+                ProblemMapping.WriteAsync(context.HttpContext, ProblemMapping.ForBareStatus(context.HttpContext)));
+        });
         return app;
     }
 

@@ -51,7 +51,7 @@ public sealed class GrpcRateLimitInterceptor(CallRateLimiter limiter) : Intercep
         }
 
         var http = context.GetHttpContext();
-        var call = new RateLimitedCall(RateLimitedCall.ClientOf(http), GrpcRequestLogInterceptor.LayerName(request) is { Length: > 0 } layer ? layer : null);
+        var call = new RateLimitedCall(RateLimitedCall.ClientOf(http), GrpcRequestLog.LayerName(request) is { Length: > 0 } layer ? layer : null);
         using var lease = await limiter.AcquireAsync(call, context.CancellationToken);
         if (!lease.IsAcquired)
         {

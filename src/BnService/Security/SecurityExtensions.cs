@@ -23,7 +23,7 @@ public static class SecurityExtensions
         {
             builder.Services.AddRateLimiter(_ => { });
             builder.Services.AddOptions<RateLimiterOptions>().Configure<CallRateLimiter>(RestRateLimiting.Configure);
-            // Added after the log and error interceptors, so it runs innermost and they see its status.
+            // Added after the error interceptor, so it runs inside it and the request line gets its status.
             builder.Services.Configure<GrpcServiceOptions>(o => o.Interceptors.Add<GrpcRateLimitInterceptor>());
         }
 

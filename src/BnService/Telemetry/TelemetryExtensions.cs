@@ -17,6 +17,28 @@ public static class TelemetryExtensions
     private const string OrleansMeter = "Microsoft.Orleans";
 
     /// <summary>
+    /// ASP.NET Core's own meters, the ones OpenTelemetry's ASP.NET Core instrumentation listens to on .NET 10
+    /// (<c>AddAspNetCoreInstrumentation</c> on metrics is only these, plus a middleware for <see cref="ServerErrorType"/>,
+    /// which the request line does without a middleware of its own).
+    /// </summary>
+    internal static readonly string[] AspNetCoreMeters =
+    [
+        "Microsoft.AspNetCore.Hosting",
+        "Microsoft.AspNetCore.Server.Kestrel",
+        "Microsoft.AspNetCore.Http.Connections",
+        "Microsoft.AspNetCore.Routing",
+        "Microsoft.AspNetCore.Diagnostics",
+        "Microsoft.AspNetCore.RateLimiting",
+        "Microsoft.AspNetCore.Components",
+        "Microsoft.AspNetCore.Components.Server.Circuits",
+        "Microsoft.AspNetCore.Components.Lifecycle",
+        "Microsoft.AspNetCore.Authorization",
+        "Microsoft.AspNetCore.Authentication",
+        "Microsoft.AspNetCore.Identity",
+        "Microsoft.AspNetCore.MemoryPool",
+    ];
+
+    /// <summary>
     /// OpenTelemetry metrics (ASP.NET Core and gRPC requests, Orleans, the .NET runtime, <see cref="LayerMetrics"/>)
     /// for Prometheus at <see cref="MetricsPath"/>, also exported over OTLP when <see cref="OtlpEndpointKey"/> is set
     /// (the exporter reads the other OTEL_EXPORTER_OTLP_* keys itself). Traces (requests, grain calls) exist only to be
@@ -32,7 +54,7 @@ public static class TelemetryExtensions
             .ConfigureResource(resource => resource.AddService("bnservice"))
             .WithMetrics(metrics =>
             {
-                metrics.AddAspNetCoreInstrumentation()
+                metrics.AddMeter(AspNetCoreMeters)
                     .AddRuntimeInstrumentation()
                     .AddMeter(OrleansMeter, LayerMetrics.MeterName)
                     // No scrape cache: a scrape always shows the counts of that moment (scrapes are seconds apart anyway).

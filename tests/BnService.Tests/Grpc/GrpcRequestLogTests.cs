@@ -55,12 +55,12 @@ public sealed class GrpcRequestLogTests
     [Fact]
     public void TheLayerIsTheNameTheConfigsNameOrTheModelName()
     {
-        Assert.Equal("a", GrpcRequestLogInterceptor.LayerName(new TrainRequest { Name = "a" }));
-        Assert.Equal("b", GrpcRequestLogInterceptor.LayerName(new CreateLayerRequest { Config = new Bn.V1.LayerConfig { Name = "b" } }));
-        Assert.Null(GrpcRequestLogInterceptor.LayerName(new CreateLayerRequest()));
-        Assert.Equal("c", GrpcRequestLogInterceptor.LayerName(new global::Inference.ModelInferRequest { ModelName = "c" }));
-        Assert.Null(GrpcRequestLogInterceptor.LayerName(new ListLayersRequest { Prefix = "p" }));
-        Assert.Null(GrpcRequestLogInterceptor.LayerName("not a message"));
+        Assert.Equal("a", GrpcRequestLog.LayerName(new TrainRequest { Name = "a" }));
+        Assert.Equal("b", GrpcRequestLog.LayerName(new CreateLayerRequest { Config = new Bn.V1.LayerConfig { Name = "b" } }));
+        Assert.Null(GrpcRequestLog.LayerName(new CreateLayerRequest()));
+        Assert.Equal("c", GrpcRequestLog.LayerName(new global::Inference.ModelInferRequest { ModelName = "c" }));
+        Assert.Null(GrpcRequestLog.LayerName(new ListLayersRequest { Prefix = "p" }));
+        Assert.Null(GrpcRequestLog.LayerName("not a message"));
     }
 
     /// <summary>Outermost in the pipeline: keeps each request's line once everything inside has run.</summary>
