@@ -1,0 +1,176 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using BnService.Rest.Json;
+
+// The REST JSON float path timed alone, in ns per value over a 1 MB batch (262,144 values): the data array parsed
+// (FloatArrayText) and written (JsonFloatArray through a Utf8JsonWriter, and FloatFormat alone), for the load tool's
+// inputs (uniform in [-2, 2], as bench/BnService.Load sends them) and a train call's normalized outputs. The runtime's
+// own parser and formatter are timed alongside as a yardstick. Each figure is the median over the rounds.
+// Usage: dotnet bench/BnService.JsonBench/bin/Release/net10.0/BnService.JsonBench.dll [rounds]
+var rounds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 15;
+const int Count = 4096 * 64;
+
+var inputs = LoadToolValues(Count);
+var outputs = Normalized(inputs, 64);
+var sets = new (string Name, float[] Values)[] { ("inputs", inputs), ("outputs", outputs) };
+
+Console.WriteLine($"{Count} values, {rounds} rounds, median ns/value");
+foreach (var (name, values) in sets)
+{
+    var text = ArrayText(values);
+    var parsed = new float[Count];
+    var sink = new ArrayBufferWriter<byte>(text.Length + 1024);
+    var scratch = new byte[FloatFormat.RequiredSpace];
+    var steps = new (string Step, Action Run)[]
+    {
+        ("parse", () =>
+        {
+            if (!FloatArrayText.TryParse(text, parsed, out var n) || n != Count)
+            {
+                throw new InvalidOperationException("the array did not parse");
+            }
+        }),
+        ("format", () =>
+        {
+            var length = 0;
+            foreach (var v in values)
+            {
+                length += FloatFormat.Format(v, scratch);
+            }
+
+            GC.KeepAlive(length);
+        }),
+        ("write", () =>
+        {
+            sink.ResetWrittenCount();
+            using var writer = new Utf8JsonWriter(sink);
+            JsonFloatArray.Write(writer, values);
+        }),
+        ("runtime_parse", () =>
+        {
+            var span = text.AsSpan(1);
+            for (var i = 0; i < Count; i++)
+            {
+                Utf8Parser.TryParse(span, out float v, out var used);
+                parsed[i] = v;
+                span = span[(used + 1)..];
+            }
+        }),
+        ("runtime_format", () =>
+        {
+            var length = 0;
+            foreach (var v in values)
+            {
+                Utf8Formatter.TryFormat(v, scratch, out var used);
+                length += used;
+            }
+
+            GC.KeepAlive(length);
+        }),
+    };
+
+    foreach (var (_, run) in steps)
+    {
+        run();
+    }
+
+    Check(text, values, sink);
+    var times = steps.Select(_ => new List<double>()).ToArray();
+    for (var r = 0; r < rounds; r++)
+    {
+        for (var s = 0; s < steps.Length; s++)
+        {
+            var watch = Stopwatch.StartNew();
+            steps[s].Run();
+            times[s].Add(watch.Elapsed.TotalNanoseconds / Count);
+        }
+    }
+
+    Console.WriteLine($"{name} ({text.Length / (double)Count:F2} bytes/value): " +
+        string.Join("  ", steps.Select((s, i) => $"{s.Step} {Median(times[i]):F2}")));
+}
+
+static double Median(List<double> times)
+{
+    times.Sort();
+    return times[times.Count / 2];
+}
+
+// The load tool's batch: seeded uniform values in [-2, 2] (bench/BnService.Load/Load/Batch.cs).
+static float[] LoadToolValues(int count)
+{
+    var random = new Random(42);
+    var values = new float[count];
+    for (var i = 0; i < count; i++)
+    {
+        values[i] = (float)(random.NextDouble() * 4 - 2);
+    }
+
+    return values;
+}
+
+// What a train call answers: each channel of [rows, channels] shifted to mean 0 and scaled to variance 1.
+static float[] Normalized(float[] x, int channels)
+{
+    var rows = x.Length / channels;
+    var y = new float[x.Length];
+    for (var c = 0; c < channels; c++)
+    {
+        double sum = 0, squares = 0;
+        for (var r = 0; r < rows; r++)
+        {
+            sum += x[r * channels + c];
+        }
+
+        var mean = sum / rows;
+        for (var r = 0; r < rows; r++)
+        {
+            var d = x[r * channels + c] - mean;
+            squares += d * d;
+        }
+
+        var scale = 1 / Math.Sqrt(squares / rows + 1e-5);
+        for (var r = 0; r < rows; r++)
+        {
+            y[r * channels + c] = (float)((x[r * channels + c] - mean) * scale);
+        }
+    }
+
+    return y;
+}
+
+// The array as a client's Utf8JsonWriter writes it (the load tool's body).
+static byte[] ArrayText(float[] values)
+{
+    var buffer = new ArrayBufferWriter<byte>();
+    using (var writer = new Utf8JsonWriter(buffer))
+    {
+        writer.WriteStartArray();
+        foreach (var v in values)
+        {
+            writer.WriteNumberValue(v);
+        }
+
+        writer.WriteEndArray();
+    }
+
+    return buffer.WrittenSpan.ToArray();
+}
+
+// The timed paths give the runtime's values and text (the tests check this thoroughly; here it guards the figures).
+static void Check(byte[] text, float[] values, ArrayBufferWriter<byte> written)
+{
+    if (!written.WrittenSpan.SequenceEqual(text))
+    {
+        throw new InvalidOperationException("the written array is not the runtime's text");
+    }
+
+    var parsed = new float[values.Length];
+    if (!FloatArrayText.TryParse(text, parsed, out _) || !parsed.AsSpan().SequenceEqual(values))
+    {
+        throw new InvalidOperationException("the parsed values are not the written ones");
+    }
+}
