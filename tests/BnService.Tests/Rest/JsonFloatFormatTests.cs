@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Numerics;
 using System.Text;
 using System.Text.Json;
 using BnService.Rest.Json;
@@ -141,6 +142,25 @@ public sealed class JsonFloatFormatTests
         Assert.True(fastCount > 190_000, $"only {fastCount} took the fast path");
     }
 
+    [Fact]
+    public void TheLogarithmEstimatesAreExactOverEveryExponentInUse()
+    {
+        // floor(log10(2^e)), floor(log10(3/4 × 2^e)) and floor(log2(10^e)) against exact integer comparisons.
+        for (var e = -1000; e <= 1000; e++)
+        {
+            var (numerator, denominator) = e >= 0 ? (BigInteger.Pow(2, e), BigInteger.One) : (BigInteger.One, BigInteger.Pow(2, -e));
+            Assert.Equal(FloorLog10(numerator, denominator), FloatFormat.FloorLog10Pow2(e));
+            Assert.Equal(FloorLog10(3 * numerator, 4 * denominator), FloatFormat.FloorLog10ThreeQuartersPow2(e));
+        }
+
+        for (var e = -300; e <= 300; e++)
+        {
+            var power = BigInteger.Pow(10, Math.Abs(e));
+            var floor = e >= 0 ? (int)(power.GetBitLength() - 1) : -(int)(power - 1).GetBitLength();
+            Assert.Equal(floor, FloatFormat.FloorLog2Pow10(e));
+        }
+    }
+
     [Theory]
     [InlineData(float.NaN)]
     [InlineData(float.PositiveInfinity)]
@@ -213,6 +233,25 @@ public sealed class JsonFloatFormatTests
         Assert.True(reader.Read() && reader.TokenType == JsonTokenType.Number, text);
         Assert.True(reader.TryGetSingle(out var read), text);
         Assert.Equal(BitConverter.SingleToUInt32Bits(value), BitConverter.SingleToUInt32Bits(read));
+    }
+
+    /// <summary>floor(log10(numerator / denominator)) for a positive fraction.</summary>
+    private static int FloorLog10(BigInteger numerator, BigInteger denominator)
+    {
+        var k = 0;
+        while (numerator >= 10 * denominator)
+        {
+            denominator *= 10;
+            k++;
+        }
+
+        while (numerator < denominator)
+        {
+            numerator *= 10;
+            k--;
+        }
+
+        return k;
     }
 
     private static string Format(float value)
