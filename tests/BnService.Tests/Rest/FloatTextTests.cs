@@ -16,6 +16,9 @@ public sealed class FloatTextTests
     [InlineData("1E-5")]
     [InlineData("4.7073894")]
     [InlineData("123456789012345")]
+    [InlineData("1234567890123456")]
+    [InlineData("9007199254740991")] // 2^53 - 1
+    [InlineData("-0.9007199254740991e-6")]
     [InlineData("0.0000000000000000000001")]
     public void PlainDecimalsTakeTheFastPathAndMatchTheFullParser(string text)
     {
@@ -25,7 +28,8 @@ public sealed class FloatTextTests
 
     [Theory]
     [InlineData("16777217")] // 2^24 + 1, exactly halfway between two floats
-    [InlineData("1234567890123456")]
+    [InlineData("9007199254740992")] // 2^53
+    [InlineData("12345678901234567")]
     [InlineData("3.4028235e38")]
     [InlineData("1e-45")]
     [InlineData("1e23")]

@@ -1,18 +1,19 @@
 namespace BnService.Rest.Json;
 
 /// <summary>
-/// Decimal text to float32, fast for the numbers tensors carry (up to 15 significant digits, a power of ten within
-/// ±22): the digits as an integer, one exact double multiplication or division by a power of ten (correctly rounded,
+/// Decimal text to float32, fast for the numbers tensors carry (digits below 2^53, a power of ten within ±22, after
+/// Clinger): the digits as an integer, one exact double multiplication or division by a power of ten (correctly rounded,
 /// since both operands are exact doubles), then to float. Anything else, and the rare double that lands exactly halfway
 /// between two floats (where rounding twice could differ from rounding once), is left to the full parser.
 /// </summary>
 public static class FloatText
 {
-    private const int MaxDigits = 15;
+    /// <summary>Significant digits beyond these do not fit in <see cref="MaxExactDigits"/>.</summary>
+    private const int MaxDigits = 16;
     private const int MaxPower = 22;
 
-    /// <summary>10^15: the digits of a plain decimal stay below it.</summary>
-    private const ulong MaxExactDigits = 1_000_000_000_000_000;
+    /// <summary>2^53: the digits below it are an exact double.</summary>
+    private const ulong MaxExactDigits = 1UL << 53;
 
     private static readonly double[] PowersOfTen =
     [
@@ -80,8 +81,8 @@ public static class FloatText
     }
 
     /// <summary>
-    /// digits × 10^power as float32 when one exact double operation gives it (digits of at most 15 significant figures,
-    /// a power of ten within ±22, not exactly halfway between two floats); false: use the full parser.
+    /// digits × 10^power as float32 when one exact double operation gives it (digits below 2^53, a power of ten within
+    /// ±22, not exactly halfway between two floats); false: use the full parser.
     /// </summary>
     public static bool TryCompose(ulong digits, int power, bool negative, out float value)
     {
@@ -91,7 +92,9 @@ public static class FloatText
             return false;
         }
 
-        // Both exact (digits < 10^15 < 2^53), so one operation rounds correctly; the result is a normal float.
+        // Both exact (digits < 2^53, 10^22 < 2^53 × 2^22), so one operation rounds correctly; the result (2^53 × 10^22 at
+        // most, 10^-22 at least) is a normal float. Rounding that double to float again is the single rounding of the
+        // decimal unless the double is exactly halfway between two floats (its 29 dropped bits 1000…0): then decline.
         var exact = power < 0 ? digits / PowersOfTen[-power] : digits * PowersOfTen[power];
         if ((BitConverter.DoubleToUInt64Bits(exact) & 0x1FFF_FFFF) == 0x1000_0000)
         {
