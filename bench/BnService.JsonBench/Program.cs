@@ -2,79 +2,87 @@ using System.Buffers;
 using System.Buffers.Text;
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using BnService.Rest.Json;
 
 // The REST JSON float path timed alone, in ns per value over a 1 MB batch (262,144 values): the data array parsed
 // (FloatArrayText) and written (JsonFloatArray through a Utf8JsonWriter, and FloatFormat alone), for the load tool's
 // inputs (uniform in [-2, 2], as bench/BnService.Load sends them) and a train call's normalized outputs. The runtime's
-// own parser and formatter are timed alongside as a yardstick. Each figure is the median over the rounds.
+// own parser and formatter are timed alongside as a yardstick. Each figure is the median over the rounds of this thread's
+// CPU time (on Linux; elsewhere the wall clock), so that other processes on a busy machine do not count.
 // Usage: dotnet bench/BnService.JsonBench/bin/Release/net10.0/BnService.JsonBench.dll [rounds]
 var rounds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 15;
 const int Count = 4096 * 64;
+const int Slice = 4096;
 
 var inputs = LoadToolValues(Count);
 var outputs = Normalized(inputs, 64);
 var sets = new (string Name, float[] Values)[] { ("inputs", inputs), ("outputs", outputs) };
 
-Console.WriteLine($"{Count} values, {rounds} rounds, median ns/value");
+Console.WriteLine($"{Count} values, {rounds} rounds, median ns/value of {(ThreadTime.IsThreadCpu ? "thread CPU time" : "wall clock")}");
 foreach (var (name, values) in sets)
 {
+    // In slices of 4,096 values (as the /v2 answers are written), so that each timed method is called often enough for
+    // the runtime's optimizing compiler to take it over during the warm-up, as it does in a running service.
+    var slices = Enumerable.Range(0, Count / Slice).Select(s => ArrayText(values.AsSpan(s * Slice, Slice))).ToArray();
     var text = ArrayText(values);
     var parsed = new float[Count];
     var sink = new ArrayBufferWriter<byte>(text.Length + 1024);
-    var scratch = new byte[FloatFormat.RequiredSpace];
     var steps = new (string Step, Action Run)[]
     {
         ("parse", () =>
         {
-            if (!FloatArrayText.TryParse(text, parsed, out var n) || n != Count)
+            for (var s = 0; s < slices.Length; s++)
             {
-                throw new InvalidOperationException("the array did not parse");
+                if (!FloatArrayText.TryParse(slices[s], parsed.AsSpan(s * Slice, Slice), out var n) || n != Slice)
+                {
+                    throw new InvalidOperationException("the array did not parse");
+                }
             }
         }),
         ("format", () =>
         {
-            var length = 0;
-            foreach (var v in values)
+            for (var s = 0; s < Count; s += Slice)
             {
-                length += FloatFormat.Format(v, scratch);
+                Paths.Format(values.AsSpan(s, Slice));
             }
-
-            GC.KeepAlive(length);
         }),
         ("write", () =>
         {
             sink.ResetWrittenCount();
             using var writer = new Utf8JsonWriter(sink);
-            JsonFloatArray.Write(writer, values);
+            writer.WriteStartArray();
+            for (var s = 0; s < Count; s += Slice)
+            {
+                JsonFloatArray.WriteValues(writer, values.AsSpan(s, Slice));
+            }
+
+            writer.WriteEndArray();
         }),
         ("runtime_parse", () =>
         {
-            var span = text.AsSpan(1);
-            for (var i = 0; i < Count; i++)
+            for (var s = 0; s < slices.Length; s++)
             {
-                Utf8Parser.TryParse(span, out float v, out var used);
-                parsed[i] = v;
-                span = span[(used + 1)..];
+                Paths.RuntimeParse(slices[s], parsed.AsSpan(s * Slice, Slice));
             }
         }),
         ("runtime_format", () =>
         {
-            var length = 0;
-            foreach (var v in values)
+            for (var s = 0; s < Count; s += Slice)
             {
-                Utf8Formatter.TryFormat(v, scratch, out var used);
-                length += used;
+                Paths.RuntimeFormat(values.AsSpan(s, Slice));
             }
-
-            GC.KeepAlive(length);
         }),
     };
 
-    foreach (var (_, run) in steps)
+    // Warm-up: long enough for every timed method to be recompiled optimized.
+    for (var warm = Stopwatch.StartNew(); warm.ElapsedMilliseconds < 2000;)
     {
-        run();
+        foreach (var (_, run) in steps)
+        {
+            run();
+        }
     }
 
     Check(text, values, sink);
@@ -83,9 +91,9 @@ foreach (var (name, values) in sets)
     {
         for (var s = 0; s < steps.Length; s++)
         {
-            var watch = Stopwatch.StartNew();
+            var start = ThreadTime.Now();
             steps[s].Run();
-            times[s].Add(watch.Elapsed.TotalNanoseconds / Count);
+            times[s].Add((ThreadTime.Now() - start) / (double)Count);
         }
     }
 
@@ -143,7 +151,7 @@ static float[] Normalized(float[] x, int channels)
 }
 
 // The array as a client's Utf8JsonWriter writes it (the load tool's body).
-static byte[] ArrayText(float[] values)
+static byte[] ArrayText(ReadOnlySpan<float> values)
 {
     var buffer = new ArrayBufferWriter<byte>();
     using (var writer = new Utf8JsonWriter(buffer))
@@ -172,5 +180,72 @@ static void Check(byte[] text, float[] values, ArrayBufferWriter<byte> written)
     if (!FloatArrayText.TryParse(text, parsed, out _) || !parsed.AsSpan().SequenceEqual(values))
     {
         throw new InvalidOperationException("the parsed values are not the written ones");
+    }
+}
+
+/// <summary>The per-slice loops of the runtime's own parser and formatter, and of the formatter alone.</summary>
+internal static class Paths
+{
+    private static readonly byte[] Scratch = new byte[FloatFormat.RequiredSpace];
+
+    public static int Format(ReadOnlySpan<float> values)
+    {
+        var length = 0;
+        foreach (var v in values)
+        {
+            length += FloatFormat.Format(v, Scratch);
+        }
+
+        return length;
+    }
+
+    public static int RuntimeFormat(ReadOnlySpan<float> values)
+    {
+        var length = 0;
+        foreach (var v in values)
+        {
+            Utf8Formatter.TryFormat(v, Scratch, out var used);
+            length += used;
+        }
+
+        return length;
+    }
+
+    public static void RuntimeParse(ReadOnlySpan<byte> array, Span<float> values)
+    {
+        var span = array[1..];
+        for (var i = 0; i < values.Length; i++)
+        {
+            Utf8Parser.TryParse(span, out float v, out var used);
+            values[i] = v;
+            span = span[(used + 1)..];
+        }
+    }
+}
+
+/// <summary>This thread's CPU time in nanoseconds (clock_gettime(CLOCK_THREAD_CPUTIME_ID) on Linux), else the wall clock.</summary>
+internal static partial class ThreadTime
+{
+    private const int ThreadCpuClock = 3;
+
+    public static bool IsThreadCpu { get; } = OperatingSystem.IsLinux();
+
+    public static long Now()
+    {
+        if (IsThreadCpu && ClockGetTime(ThreadCpuClock, out var time) == 0)
+        {
+            return time.Seconds * 1_000_000_000 + time.Nanoseconds;
+        }
+
+        return (long)(Stopwatch.GetTimestamp() * (1e9 / Stopwatch.Frequency));
+    }
+
+    [LibraryImport("libc", EntryPoint = "clock_gettime")]
+    private static partial int ClockGetTime(int clock, out TimeSpec time);
+
+    private readonly struct TimeSpec
+    {
+        public readonly long Seconds;
+        public readonly long Nanoseconds;
     }
 }
