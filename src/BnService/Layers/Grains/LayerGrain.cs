@@ -27,6 +27,7 @@ internal sealed class LayerGrain(
 {
     private LayerHost _host = null!;
     private Task<LayerHost>? _replacing;
+    private bool _deactivating;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -36,7 +37,11 @@ internal sealed class LayerGrain(
             new GrainTimerCreationOptions(period, period) { Interleave = true, KeepAlive = false });
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => _host.CloseAsync();
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _deactivating = true;
+        return _host.CloseAsync();
+    }
 
     public Task<GrainReply<CreatedLayer>> Create(LayerConfigRecord config, ReuseMode reuse) =>
         OnHost((config, reuse), static (host, call) => host.Create(call.config, call.reuse));
@@ -112,6 +117,12 @@ internal sealed class LayerGrain(
 
     private async Task<LayerHost> OpenHostAsync()
     {
+        if (_deactivating)
+        {
+            // A host opened now would outlive its activation in this node's table.
+            throw new InvalidOperationException($"layer grain {this.GetGrainId()} is deactivating");
+        }
+
         var store = new LayerStore(ServiceProvider.GetRequiredKeyedService<IGrainStorage>(LayerStorage.Name), this.GetGrainId(), logger);
         var host = new LayerHost(this.GetPrimaryKeyString(), store, storage.Value, limits.Value, grains, metrics, local.Remove);
         await host.LoadAsync();
