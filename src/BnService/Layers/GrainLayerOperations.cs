@@ -93,9 +93,17 @@ internal sealed class GrainLayerOperations(IGrainFactory grains, LocalLayers loc
         if (local.TryGet(name, out var host))
         {
             host.MarkUsedHere();
-            if (await onHost(host, argument) is { } reply)
+            try
             {
-                return reply;
+                if (await onHost(host, argument) is { } reply)
+                {
+                    return reply;
+                }
+            }
+            catch (Exception e) when (GrainCallRetry.IsClusterFault(e))
+            {
+                // A grain call the host made (the directory's) met a node failure: the call goes through the grain,
+                // with its one retry, as it would have before reaching the host.
             }
         }
 

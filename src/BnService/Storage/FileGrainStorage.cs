@@ -11,7 +11,7 @@ namespace BnService.Storage;
 /// <see cref="WriteStateAsync{T}"/> returns, the state survives a crash of the process or the machine, and a
 /// crash during a write leaves the previous state. The ETag is a counter kept in the file; a write whose ETag
 /// is not the stored one fails with <see cref="InconsistentStateException"/>. Calls for one grain come one at
-/// a time (Orleans), and one folder serves one node.
+/// a time (a layer's host writes behind its gate, the directory grain in its turns), and one folder serves one node.
 /// </summary>
 internal sealed class FileGrainStorage : IGrainStorage
 {

@@ -117,7 +117,7 @@ public sealed class LocalLayerTests
     }
 
     [Fact]
-    public async Task AFailedWriteIsNotSeenByInferenceAndTheNextCallStartsFromTheStoredState()
+    public async Task AFailedWriteOrDeleteIsNotSeenByInferenceAndTheNextCallStartsFromTheStoredState()
     {
         var storage = new FailingWrites();
         await using var factory = new BnServiceFactory();
@@ -145,6 +145,59 @@ public sealed class LocalLayerTests
         // The step that was not written is applied when sent again (its request_id was not kept either).
         Assert.Equal(3, await run.TrainAsync(client, 2));
         TrainingRun.AssertState(run.Replay([0, 1, 2]), await run.GetAsync(client));
+
+        // A delete that storage refused leaves the layer as stored, for inference too.
+        var afterThree = InferAfter(run, [0, 1, 2], shape, probe);
+        storage.Failing = true;
+        using (var refused = await client.DeleteAsync($"/v1/layers/{run.Name}"))
+        {
+            Assert.False(refused.IsSuccessStatusCode);
+        }
+
+        storage.Failing = false;
+        Assert.Equal(afterThree, await InferAsync(client, run.Name, probe));
+        TrainingRun.AssertState(run.Replay([0, 1, 2]), await run.GetAsync(client));
+    }
+
+    [Fact]
+    public async Task ACallThatCannotGetTheLayerWithinTheResponseTimeoutIsUnavailableAndChangesNothing()
+    {
+        var storage = new FailingWrites();
+        await using var factory = new BnServiceFactory();
+        using var stalled = factory.WithWebHostBuilder(builder => builder.ConfigureTestServices(services =>
+        {
+            services.AddKeyedSingleton<IGrainStorage>(LayerStorage.Name, (sp, _) => storage.Over(new NodeMemoryGrainStorage(sp.GetRequiredService<DeepCopier>())));
+            services.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(1));
+        }));
+        using var client = stalled.CreateClient();
+        var run = new TrainingRun(LayerNames.Unique("local-busy"));
+        await CreateLayerAsync(client, run.Config);
+        Assert.Equal(1, await run.TrainAsync(client, 0));
+        var probe = TrainingRun.Batch(1000);
+        var afterOne = await InferAsync(client, run.Name, probe);
+
+        // A write that does not return holds the layer: the next change waits a response timeout, then gets 503.
+        var release = new TaskCompletionSource();
+        storage.Stall = release.Task;
+        var stuck = run.PostTrainAsync(client, 1);
+        await Task.Delay(200);
+        using (var refused = await run.PostTrainAsync(client, 2))
+        {
+            var problem = await AssertProblemAsync(refused, HttpStatusCode.ServiceUnavailable);
+            Assert.Contains("did not become free", (string)problem["detail"]!, StringComparison.Ordinal);
+        }
+
+        // Inference does not wait for the change: it answers from the state before it.
+        Assert.Equal(afterOne, await InferAsync(client, run.Name, probe));
+
+        storage.Stall = null;
+        release.SetResult();
+        using (var done = await stuck)
+        {
+            Assert.Equal(2, (long)(await ReadJsonAsync(done))["step"]!);
+        }
+
+        TrainingRun.AssertState(run.Replay([0, 1]), await run.GetAsync(client));
     }
 
     private static float[] InferAfter(TrainingRun run, IEnumerable<int> batches, TensorShape shape, float[] probe)
@@ -173,16 +226,32 @@ public sealed class LocalLayerTests
     {
         public volatile bool Failing;
 
+        /// <summary>While set, every write waits for it first.</summary>
+        public volatile Task? Stall;
+
         public IGrainStorage Over(IGrainStorage inner) => new Storage(inner, this);
 
         private sealed class Storage(IGrainStorage inner, FailingWrites owner) : IGrainStorage
         {
             public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ReadStateAsync(stateName, grainId, grainState);
 
-            public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
-                owner.Failing ? Task.FromException(new IOException("the disk is full")) : inner.WriteStateAsync(stateName, grainId, grainState);
+            public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+            {
+                if (owner.Stall is { } stall)
+                {
+                    await stall;
+                }
 
-            public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ClearStateAsync(stateName, grainId, grainState);
+                if (owner.Failing)
+                {
+                    throw new IOException("the disk is full");
+                }
+
+                await inner.WriteStateAsync(stateName, grainId, grainState);
+            }
+
+            public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+                owner.Failing ? Task.FromException(new IOException("the disk is full")) : inner.ClearStateAsync(stateName, grainId, grainState);
         }
     }
 }

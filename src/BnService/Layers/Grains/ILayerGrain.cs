@@ -3,8 +3,9 @@ using Orleans.Concurrency;
 namespace BnService.Layers.Grains;
 
 /// <summary>
-/// One layer, keyed by its name. Calls that change the layer run one at a time; reads ([ReadOnly]) interleave
-/// with each other but never with a change, so a read sees a state between two updates.
+/// One layer, keyed by its name. Calls that change the layer run one at a time (on its <see cref="LayerHost"/>);
+/// reads ([ReadOnly]) interleave with each other, and each sees a state between two changes (an infer during a change
+/// answers from the state before it).
 /// </summary>
 [Alias("bn.ILayerGrain")]
 public interface ILayerGrain : IGrainWithStringKey

@@ -23,25 +23,23 @@ internal sealed class LayerGrain(
     LayerMetrics metrics,
     LocalLayers local,
     IOptions<GrainCollectionOptions> collection,
+    IOptions<SiloMessagingOptions> messaging,
     ILogger<LayerGrain> logger) : Grain, ILayerGrain
 {
     private LayerHost _host = null!;
     private Task<LayerHost>? _replacing;
-    private bool _deactivating;
+    private bool _listed;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _host = await OpenHostAsync();
         var period = TimeSpan.FromTicks(Math.Min(TimeSpan.FromMinutes(1).Ticks, collection.Value.CollectionAge.Ticks / 4));
         this.RegisterGrainTimer(static (grain, _) => grain.KeepAliveIfUsedHere(), this,
             new GrainTimerCreationOptions(period, period) { Interleave = true, KeepAlive = false });
+        _host = await OpenHostAsync();
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
-    {
-        _deactivating = true;
-        return _host.CloseAsync();
-    }
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
+        _host is { } host ? host.CloseAsync(cancellationToken) : Task.CompletedTask;
 
     public Task<GrainReply<CreatedLayer>> Create(LayerConfigRecord config, ReuseMode reuse) =>
         OnHost((config, reuse), static (host, call) => host.Create(call.config, call.reuse));
@@ -77,7 +75,7 @@ internal sealed class LayerGrain(
     /// <summary>A layer used on this node stays as long as one used through its grain would (<see cref="GrainCollectionOptions.CollectionAge"/>).</summary>
     private Task KeepAliveIfUsedHere()
     {
-        if (_host.TakeUsedHere())
+        if (_host is { } host && host.TakeUsedHere())
         {
             DelayDeactivation(collection.Value.CollectionAge);
         }
@@ -85,9 +83,18 @@ internal sealed class LayerGrain(
         return Task.CompletedTask;
     }
 
-    /// <summary>Runs a call on the host, on a fresh one if the host closed after a failed write.</summary>
+    /// <summary>
+    /// Runs a call on the host, on a fresh one if the host closed after a failed write. The first call also puts the
+    /// host in the node's table: by then the activation is complete (one whose activation timed out never lists one).
+    /// </summary>
     private async Task<GrainReply<T>> OnHost<TArg, T>(TArg argument, Func<LayerHost, TArg, Task<GrainReply<T>?>> call)
     {
+        if (!_listed)
+        {
+            _listed = true;
+            local.Add(_host);
+        }
+
         while (true)
         {
             var host = _host.IsClosed ? await ReopenAsync() : _host;
@@ -102,31 +109,37 @@ internal sealed class LayerGrain(
     private async Task<LayerHost> ReopenAsync()
     {
         var replacing = _replacing ??= OpenHostAsync();
+        LayerHost host;
         try
         {
-            return _host = await replacing;
+            host = await replacing;
         }
-        finally
+        catch
         {
             if (ReferenceEquals(_replacing, replacing))
             {
                 _replacing = null;
             }
+
+            throw;
         }
+
+        // The first call back takes the new host in; a later one may find a newer host already (its own is closed then).
+        if (ReferenceEquals(_replacing, replacing))
+        {
+            _replacing = null;
+            _host = host;
+            local.Add(host);
+        }
+
+        return host;
     }
 
     private async Task<LayerHost> OpenHostAsync()
     {
-        if (_deactivating)
-        {
-            // A host opened now would outlive its activation in this node's table.
-            throw new InvalidOperationException($"layer grain {this.GetGrainId()} is deactivating");
-        }
-
         var store = new LayerStore(ServiceProvider.GetRequiredKeyedService<IGrainStorage>(LayerStorage.Name), this.GetGrainId(), logger);
-        var host = new LayerHost(this.GetPrimaryKeyString(), store, storage.Value, limits.Value, grains, metrics, local.Remove);
+        var host = new LayerHost(this.GetPrimaryKeyString(), store, storage.Value, limits.Value, grains, metrics, messaging.Value.ResponseTimeout, local.Remove);
         await host.LoadAsync();
-        local.Add(host);
         return host;
     }
 }

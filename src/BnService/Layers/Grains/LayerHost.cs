@@ -21,12 +21,13 @@ internal sealed class LayerHost(
     LimitOptions limits,
     IGrainFactory grains,
     LayerMetrics metrics,
+    TimeSpan callTimeout,
     Action<LayerHost> closed)
 {
-    /// <summary>What Infer reads between two changes: the layer's inference, or none when there is no layer.</summary>
-    private sealed record Readable(LayerInference? Inference);
+    /// <summary>What Infer reads between two changes: the layer's inference and metric series, or none when there is no layer.</summary>
+    private sealed record Readable(LayerInference? Inference, LayerCounters? Metrics);
 
-    private static readonly Readable NoLayer = new((LayerInference?)null);
+    private static readonly Readable NoLayer = new(null, null);
 
     private readonly SemaphoreSlim _gate = new(1, 1);
     private BatchNormLayer? _layer;
@@ -73,27 +74,19 @@ internal sealed class LayerHost(
         _receipts = new TrainReceipts(store.State.Receipts, limits.ReplayBytesPerLayer);
     }
 
-    /// <summary>Writes what is not written yet and closes the host: later calls answer null.</summary>
-    public async Task CloseAsync()
+    /// <summary>
+    /// Closes the host (calls from here on answer null, and it leaves the node's table at once), then, after the
+    /// call that holds the gate, writes what is not written yet.
+    /// </summary>
+    public async Task CloseAsync(CancellationToken cancellationToken)
     {
-        await _gate.WaitAsync();
+        Close();
+        await _gate.WaitAsync(cancellationToken);
         try
         {
-            if (_closed)
+            if (_unwritten > 0 && _layer is not null)
             {
-                return;
-            }
-
-            try
-            {
-                if (_unwritten > 0 && _layer is not null)
-                {
-                    await WriteAsync();
-                }
-            }
-            finally
-            {
-                Close();
+                await WriteAsync();
             }
         }
         finally
@@ -115,7 +108,7 @@ internal sealed class LayerHost(
     public Task<GrainReply<GrainTensor>?> Infer(GrainTensor input)
     {
         var readable = _readable;
-        return readable is null ? InferAfterChangeAsync(input) : Task.FromResult<GrainReply<GrainTensor>?>(Infer(readable, input));
+        return readable is null || _closed ? InferAfterChangeAsync(input) : Task.FromResult<GrainReply<GrainTensor>?>(Infer(readable, input));
     }
 
     /// <summary>Backward without apply (a read, under the gate: it reads several parts of the state).</summary>
@@ -170,7 +163,11 @@ internal sealed class LayerHost(
     /// </summary>
     private async Task<GrainReply<T>?> Exclusive<TArg, T>(TArg argument, Func<LayerHost, TArg, Task<GrainReply<T>>> operation, bool changes = true)
     {
-        await _gate.WaitAsync();
+        if (!await _gate.WaitAsync(callTimeout))
+        {
+            return Busy<T>();
+        }
+
         try
         {
             if (_closed)
@@ -178,13 +175,24 @@ internal sealed class LayerHost(
                 return null;
             }
 
-            var reply = await operation(this, argument);
-            if (changes)
+            try
             {
-                _readable = null;
+                return await operation(this, argument);
             }
-
-            return reply;
+            catch when (changes)
+            {
+                // A change that failed past its checks (storage, the directory) may be half done in memory: the
+                // stored state is the one to go on from.
+                Close();
+                throw;
+            }
+            finally
+            {
+                if (changes)
+                {
+                    _readable = null;
+                }
+            }
         }
         finally
         {
@@ -195,7 +203,11 @@ internal sealed class LayerHost(
     private async Task<GrainReply<GrainTensor>?> InferAfterChangeAsync(GrainTensor input)
     {
         Readable readable;
-        await _gate.WaitAsync();
+        if (!await _gate.WaitAsync(callTimeout))
+        {
+            return Busy<GrainTensor>();
+        }
+
         try
         {
             if (_closed)
@@ -203,7 +215,7 @@ internal sealed class LayerHost(
                 return null;
             }
 
-            readable = _readable ??= _layer is { } layer ? new Readable(layer.CaptureInference()) : NoLayer;
+            readable = _readable ??= _layer is { } layer ? new Readable(layer.CaptureInference(), Metrics) : NoLayer;
         }
         finally
         {
@@ -215,7 +227,7 @@ internal sealed class LayerHost(
 
     private GrainReply<GrainTensor> Infer(Readable readable, GrainTensor input)
     {
-        if (readable.Inference is not { } inference)
+        if (readable is not { Inference: { } inference, Metrics: { } counters })
         {
             return Missing<GrainTensor>();
         }
@@ -229,7 +241,7 @@ internal sealed class LayerHost(
         }, out var fault);
         if (output is not null)
         {
-            Metrics.Record(LayerOperation.Infer, input.Bytes.Length, started);
+            counters.Record(LayerOperation.Infer, input.Bytes.Length, started);
         }
 
         return new GrainReply<GrainTensor>(output, fault);
@@ -417,13 +429,17 @@ internal sealed class LayerHost(
         }
     }
 
-    /// <summary>Under the gate: no call is answered from here on.</summary>
+    /// <summary>No call is answered from here on (each checks under the gate; Infer's view goes).</summary>
     private void Close()
     {
         _closed = true;
         _readable = null;
         closed(this);
     }
+
+    /// <summary>The gate was held for longer than a grain call may take (a storage call that does not return).</summary>
+    private GrainReply<T> Busy<T>() => GrainReply<T>.Fail(ServiceErrorKind.Unavailable,
+        $"layer '{Name}' did not become free within {callTimeout.TotalSeconds:0} s: a change on it is still waiting for its storage; retry, with the same request_id for a train call");
 
     private GrainReply<T> Missing<T>() => GrainReply<T>.Fail(ServiceErrorKind.NotFound, $"layer '{Name}' does not exist", "name");
 
