@@ -1,4 +1,5 @@
 using System.Globalization;
+using BnEngine;
 using BnService.Layers;
 
 namespace BnService.Rest;
@@ -21,7 +22,7 @@ public sealed class BinaryTensorResult(TensorData tensor, long? step = null, int
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = RequestBodies.Binary;
         response.ContentLength = tensor.Bytes.Length;
-        response.Headers[RequestBodies.ShapeHeader] = string.Join(',', tensor.Shape.ToArray());
+        response.Headers[RequestBodies.ShapeHeader] = ShapeText(tensor.Shape.Dims);
         if (step is { } s)
         {
             response.Headers[StepHeader] = s.ToString(CultureInfo.InvariantCulture);
@@ -33,5 +34,25 @@ public sealed class BinaryTensorResult(TensorData tensor, long? step = null, int
         }
 
         await response.Body.WriteAsync(tensor.Bytes, httpContext.RequestAborted);
+    }
+
+    /// <summary>The sizes comma-separated (<c>32,8,8,64</c>), formatted into one string without a copy of the shape.</summary>
+    public static string ShapeText(ReadOnlySpan<int> dims)
+    {
+        // Sizes of at most 10 digits, and their commas.
+        Span<char> text = dims.Length <= TensorShape.MaxRank ? stackalloc char[TensorShape.MaxRank * 11] : new char[dims.Length * 11];
+        var length = 0;
+        for (var i = 0; i < dims.Length; i++)
+        {
+            if (i > 0)
+            {
+                text[length++] = ',';
+            }
+
+            dims[i].TryFormat(text[length..], out var written, provider: CultureInfo.InvariantCulture);
+            length += written;
+        }
+
+        return new string(text[..length]);
     }
 }
