@@ -41,6 +41,14 @@ public sealed class BatchNormLayer
     /// <summary>A deep copy of the current state.</summary>
     public LayerState CaptureState() => LayerStates.Copy(_state);
 
+    /// <summary>
+    /// The current state without copying its arrays: a state's arrays are only ever replaced, never written in place,
+    /// while they belong to it (<see cref="LayerStates.ForMovingUpdate"/>), so what this returns keeps its values
+    /// whatever the layer does next. Only its counters and its list of pending updates are its own. The caller must
+    /// not write into the arrays (the service stores it: a write per training step, without a copy of the state).
+    /// </summary>
+    public LayerState CaptureSharedState() => LayerStates.Shared(_state);
+
     /// <summary>Training-mode forward: normalize with the batch statistics and update (or queue) the moving ones.</summary>
     /// <param name="shape">Rank 2..5; the channel axis (per data_format) must equal channels.</param>
     /// <param name="input">shape.ElementCount finite values.</param>

@@ -52,6 +52,24 @@ internal static class LayerStates
         Pending = !withPending ? [] : state.Pending.Select(p => new PendingUpdate((double[])p.Mean.Clone(), (double[])p.Variance.Clone(), (double[])p.Stddev.Clone())).ToList(),
     };
 
+    /// <summary>A copy with its own counters and pending list, sharing the arrays (see <see cref="BatchNormLayer.CaptureSharedState"/>).</summary>
+    public static LayerState Shared(LayerState state) => new()
+    {
+        Step = state.Step,
+        Version = state.Version,
+        Gamma = state.Gamma,
+        Beta = state.Beta,
+        MovingMean = state.MovingMean,
+        MovingVariance = state.MovingVariance,
+        RenormMean = state.RenormMean,
+        RenormStddev = state.RenormStddev,
+        MovingStddev = state.MovingStddev,
+        BiasedMovingMean = state.BiasedMovingMean,
+        LocalStep = state.LocalStep,
+        UpdatesApplied = state.UpdatesApplied,
+        Pending = [.. state.Pending],
+    };
+
     /// <summary>
     /// A copy of <paramref name="state"/> for <see cref="MovingStatistics.Apply"/> under <paramref name="config"/>:
     /// the arrays that update writes are cloned; the others are shared, since they are only ever replaced, never

@@ -351,7 +351,7 @@ internal sealed class LayerHost(
             return Missing<LayerSnapshot>();
         }
 
-        if (layer.CaptureState().Version != expectedVersion || !layer.Config.SameAs(config.ToConfig()))
+        if (layer.CaptureSharedState().Version != expectedVersion || !layer.Config.SameAs(config.ToConfig()))
         {
             return GrainReply<LayerSnapshot>.Fail(ServiceErrorKind.ConfigMismatch, $"layer '{Name}' changed while its state was being replaced; try again");
         }
@@ -414,7 +414,8 @@ internal sealed class LayerHost(
 
     private async Task WriteAsync()
     {
-        store.State.State = LayerStateRecord.From(_layer!.CaptureState());
+        // Shared arrays: the record is immutable, and the layer replaces its arrays instead of writing into them.
+        store.State.State = LayerStateRecord.From(_layer!.CaptureSharedState());
         try
         {
             await store.WriteAsync();
