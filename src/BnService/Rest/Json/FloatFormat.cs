@@ -49,6 +49,12 @@ public static class FloatFormat
         return (ulong)((scaled + 1) >> 63) + 1;
     })];
 
+    /// <summary>
+    /// What <see cref="ShortestDecimal"/> needs of a float's binary exponent, by its biased exponent (times 2, plus 1 for a
+    /// zero mantissa): the power of ten k, the scaled 10^-k and the shift that go with it, and the gap below.
+    /// </summary>
+    private static readonly Scaling[] Scalings = [.. Enumerable.Range(0, 512).Select(i => Scaling.Of(i >> 1, (i & 1) == 1))];
+
     /// <summary>10^0 to 10^9.</summary>
     private static readonly uint[] Pow10 = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000];
 
@@ -146,23 +152,20 @@ public static class FloatFormat
     private static (uint Digits, int Exponent) ShortestDecimal(uint ieeeMantissa, int ieeeExponent)
     {
         // c × 2^q, c below 2^24.
-        var subnormal = ieeeExponent == 0;
-        var q = subnormal ? MinBinaryExponent : ieeeExponent - 150;
-        var c = subnormal ? ieeeMantissa : ieeeMantissa | (1u << MantissaBits);
+        var c = ieeeExponent == 0 ? ieeeMantissa : ieeeMantissa | (1u << MantissaBits);
 
         // The interval's ends, times 4: midway to each neighbour, the lower one a quarter step away at a power of two
         // (where the float below is half as far). An even c's own ends still read back to it (ties to even).
+        ref readonly var scaling = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Scalings), (ieeeExponent << 1) | (ieeeMantissa == 0 ? 1 : 0));
         var outside = c & 1;
         var cb = (ulong)c << 2;
-        var regular = ieeeMantissa != 0 || ieeeExponent <= 1;
-        var cbl = regular ? cb - 2 : cb - 1;
-        var k = regular ? FloorLog10Pow2(q) : FloorLog10ThreeQuartersPow2(q);
+        var k = scaling.Exponent10;
 
         // x × 2^q × 10^-k, rounded to odd (exact enough to compare with integers), for the float and both ends.
-        var h = q + FloorLog2Pow10(-k) + 33;
-        var g = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Pow10Scaled), -k - MinPow10);
+        var h = scaling.Shift;
+        var g = scaling.Pow10;
         var vb = RoundToOdd(g, cb << h);
-        var vbl = RoundToOdd(g, cbl << h) + outside;
+        var vbl = RoundToOdd(g, (cb - scaling.LowerGap) << h) + outside;
         var vbr = RoundToOdd(g, (cb + 2) << h) - outside;
 
         // One digit fewer: the multiples of 10 around the float, when exactly one lies in the interval. Else the integer
@@ -311,12 +314,30 @@ public static class FloatFormat
         return guess + (value >= Pow10[guess] ? 1 : 0);
     }
 
+    /// <param name="Pow10">10^-k, as in <see cref="Pow10Scaled"/>.</param>
+    /// <param name="Shift">The shift that puts c × 4 × 2^q × 10^-k at bit 95 of its product by <paramref name="Pow10"/>.</param>
+    /// <param name="Exponent10">k: the largest power of ten not above the width of the float's rounding interval.</param>
+    /// <param name="LowerGap">The lower end's distance below c × 4: 2, or 1 at a power of two (the float below is nearer).</param>
+    private readonly record struct Scaling(ulong Pow10, int Shift, short Exponent10, ushort LowerGap)
+    {
+        public static Scaling Of(int ieeeExponent, bool zeroMantissa)
+        {
+            var q = ieeeExponent == 0 ? MinBinaryExponent : ieeeExponent - 150;
+            var regular = !zeroMantissa || ieeeExponent <= 1;
+            var k = regular ? FloorLog10Pow2(q) : FloorLog10ThreeQuartersPow2(q);
+            return new Scaling(Pow10Scaled[-k - MinPow10], q + FloorLog2Pow10(-k) + 33, (short)k, (ushort)(regular ? 2 : 1));
+        }
+    }
+
     /// <summary>floor(log10(2^e)), exact for the exponents of floats and well beyond (the tests check -1000 to 1000).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static int FloorLog10Pow2(int e) => (int)((e * 661_971_961_083L) >> 41);
 
     /// <summary>floor(log10(3/4 × 2^e)), exact for the exponents of floats and well beyond (the tests check -1000 to 1000).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static int FloorLog10ThreeQuartersPow2(int e) => (int)((e * 661_971_961_083L - 274_743_187_321L) >> 41);
 
     /// <summary>floor(log2(10^e)), exact for the exponents of floats and well beyond (the tests check -300 to 300).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static int FloorLog2Pow10(int e) => (int)((e * 913_124_641_741L) >> 38);
 }
