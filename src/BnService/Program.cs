@@ -20,8 +20,8 @@ builder.AddBnTelemetry();
 
 var app = builder.Build();
 app.UseBnRequestLogging();
-app.UseBnProblems();
 app.UseBnRouteLogging();
+app.UseBnProblems();
 app.UseBnSecurity();
 app.MapBnHealth();
 app.MapBnRest();

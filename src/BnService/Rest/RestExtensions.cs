@@ -46,11 +46,12 @@ public static class RestExtensions
     /// Problem details for thrown errors and for bare error statuses (unknown route, wrong method), for every request but
     /// gRPC calls: a gRPC call's errors are gRPC statuses (GrpcErrorInterceptor, or written before the call reaches gRPC),
     /// its HTTP status is 200 and its body is never a problem, so the two middlewares (one an async frame and a feature
-    /// per request) would only cost each call.
+    /// per request) would only cost each call. After routing: what is a gRPC call is its endpoint's to say (a gRPC
+    /// method, or gRPC's own answer to an unknown one), never the request's content type alone.
     /// </summary>
     public static WebApplication UseBnProblems(this WebApplication app)
     {
-        app.UseWhen(http => !GrpcTrailersOnly.IsGrpc(http), rest =>
+        app.UseWhen(http => http.GetEndpoint()?.Metadata.GetMetadata<global::Grpc.AspNetCore.Server.GrpcMethodMetadata>() is null, rest =>
         {
             rest.UseExceptionHandler();
             rest.UseStatusCodePages(context =>
