@@ -13,7 +13,8 @@ namespace BnService.Rest.Json;
 /// an even last digit), found by Schubfach (Raffaello Giulietti, "The Schubfach way to render doubles", 2020: three
 /// products by one 64-bit power of ten, no loop), laid out as <c>float.ToString("R", CultureInfo.InvariantCulture)</c>
 /// lays it out (<c>0.0001</c>, <c>-1.5</c>, <c>123456790</c>, <c>1E+09</c>, <c>1.2345678E-05</c>), so the text is the same
-/// as the runtime's and a valid JSON number. About a tenth of the runtime formatter's time here, and no string per value.
+/// as the runtime's and a valid JSON number. About a quarter of the runtime formatter's time here (20 ns a value against
+/// 77 in bench/BnService.JsonBench), and no string per value.
 /// </summary>
 public static class FloatFormat
 {
