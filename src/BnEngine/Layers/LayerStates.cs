@@ -35,39 +35,28 @@ internal static class LayerStates
     }
 
     /// <summary>A deep copy; without <paramref name="withPending"/> the copy's queue is empty.</summary>
-    public static LayerState Copy(LayerState state, bool withPending = true) => new()
-    {
-        Step = state.Step,
-        Version = state.Version,
-        Gamma = (double[])state.Gamma.Clone(),
-        Beta = (double[])state.Beta.Clone(),
-        MovingMean = (double[])state.MovingMean.Clone(),
-        MovingVariance = (double[])state.MovingVariance.Clone(),
-        RenormMean = (double[])state.RenormMean.Clone(),
-        RenormStddev = (double[])state.RenormStddev.Clone(),
-        MovingStddev = (double[])state.MovingStddev.Clone(),
-        BiasedMovingMean = (double[])state.BiasedMovingMean.Clone(),
-        LocalStep = state.LocalStep,
-        UpdatesApplied = state.UpdatesApplied,
-        Pending = !withPending ? [] : state.Pending.Select(p => new PendingUpdate((double[])p.Mean.Clone(), (double[])p.Variance.Clone(), (double[])p.Stddev.Clone())).ToList(),
-    };
+    public static LayerState Copy(LayerState state, bool withPending = true) => With(state, static a => (double[])a.Clone(),
+        !withPending ? [] : [.. state.Pending.Select(p => new PendingUpdate((double[])p.Mean.Clone(), (double[])p.Variance.Clone(), (double[])p.Stddev.Clone()))]);
 
     /// <summary>A copy with its own counters and pending list, sharing the arrays (see <see cref="BatchNormLayer.CaptureSharedState"/>).</summary>
-    public static LayerState Shared(LayerState state) => new()
+    public static LayerState Shared(LayerState state) => With(state, static a => a, [.. state.Pending]);
+
+    /// <summary>The counters of <paramref name="state"/>, each of its arrays through <paramref name="array"/>, and <paramref name="pending"/>.</summary>
+    private static LayerState With(LayerState state, Func<double[], double[]> array, List<PendingUpdate> pending) => new()
     {
         Step = state.Step,
         Version = state.Version,
-        Gamma = state.Gamma,
-        Beta = state.Beta,
-        MovingMean = state.MovingMean,
-        MovingVariance = state.MovingVariance,
-        RenormMean = state.RenormMean,
-        RenormStddev = state.RenormStddev,
-        MovingStddev = state.MovingStddev,
-        BiasedMovingMean = state.BiasedMovingMean,
+        Gamma = array(state.Gamma),
+        Beta = array(state.Beta),
+        MovingMean = array(state.MovingMean),
+        MovingVariance = array(state.MovingVariance),
+        RenormMean = array(state.RenormMean),
+        RenormStddev = array(state.RenormStddev),
+        MovingStddev = array(state.MovingStddev),
+        BiasedMovingMean = array(state.BiasedMovingMean),
         LocalStep = state.LocalStep,
         UpdatesApplied = state.UpdatesApplied,
-        Pending = [.. state.Pending],
+        Pending = pending,
     };
 
     /// <summary>

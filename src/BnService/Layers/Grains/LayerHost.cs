@@ -128,29 +128,11 @@ internal sealed class LayerHost(
         return reply;
     });
 
-    public Task<GrainReply<LayerSnapshot>?> Commit() => Exclusive(0, static async (host, _) =>
-    {
-        if (host._layer is not { } layer)
-        {
-            return host.Missing<LayerSnapshot>();
-        }
+    public Task<GrainReply<LayerSnapshot>?> Commit() => Exclusive<Action<BatchNormLayer>, LayerSnapshot>(
+        static layer => layer.Commit(), static (host, change) => host.ChangeAsync(change));
 
-        layer.Commit();
-        await host.ChangedAsync();
-        return GrainReply<LayerSnapshot>.Ok(host.Snapshot());
-    });
-
-    public Task<GrainReply<LayerSnapshot>?> Reset() => Exclusive(0, static async (host, _) =>
-    {
-        if (host._layer is not { } layer)
-        {
-            return host.Missing<LayerSnapshot>();
-        }
-
-        layer.Reset();
-        await host.ChangedAsync();
-        return GrainReply<LayerSnapshot>.Ok(host.Snapshot());
-    });
+    public Task<GrainReply<LayerSnapshot>?> Reset() => Exclusive<Action<BatchNormLayer>, LayerSnapshot>(
+        static layer => layer.Reset(), static (host, change) => host.ChangeAsync(change));
 
     /// <summary>See <see cref="ILayerGrain.ReplaceState"/>.</summary>
     public Task<GrainReply<LayerSnapshot>?> ReplaceState(LayerConfigRecord config, long expectedVersion, LayerStateRecord state) =>
@@ -342,6 +324,19 @@ internal sealed class LayerHost(
 
         await ChangedAsync();
         return GrainReply<TrainReply>.Ok(reply);
+    }
+
+    /// <summary>A change of the whole layer (commit, reset), answered with the layer after it.</summary>
+    private async Task<GrainReply<LayerSnapshot>> ChangeAsync(Action<BatchNormLayer> change)
+    {
+        if (_layer is not { } layer)
+        {
+            return Missing<LayerSnapshot>();
+        }
+
+        change(layer);
+        await ChangedAsync();
+        return GrainReply<LayerSnapshot>.Ok(Snapshot());
     }
 
     private async Task<GrainReply<LayerSnapshot>> ReplaceStateAsync(LayerConfigRecord config, long expectedVersion, LayerStateRecord state)
