@@ -121,8 +121,7 @@ public sealed class LocalLayerTests
     {
         var storage = new FailingWrites();
         await using var factory = new BnServiceFactory();
-        using var failing = factory.WithWebHostBuilder(builder => builder.ConfigureTestServices(services =>
-            services.AddKeyedSingleton<IGrainStorage>(LayerStorage.Name, (sp, _) => storage.Over(new NodeMemoryGrainStorage(sp.GetRequiredService<DeepCopier>())))));
+        using var failing = factory.WithWebHostBuilder(builder => builder.ConfigureTestServices(storage.Install));
         using var client = failing.CreateClient();
         var run = new TrainingRun(LayerNames.Unique("local-fail"));
         await CreateLayerAsync(client, run.Config);
@@ -166,7 +165,7 @@ public sealed class LocalLayerTests
         await using var factory = new BnServiceFactory();
         using var stalled = factory.WithWebHostBuilder(builder => builder.ConfigureTestServices(services =>
         {
-            services.AddKeyedSingleton<IGrainStorage>(LayerStorage.Name, (sp, _) => storage.Over(new NodeMemoryGrainStorage(sp.GetRequiredService<DeepCopier>())));
+            storage.Install(services);
             services.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(1));
         }));
         using var client = stalled.CreateClient();
@@ -220,38 +219,4 @@ public sealed class LocalLayerTests
     private static TensorData Tensor(TensorShape shape, float[] values) => new(shape, System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()).ToArray());
 
     private static float[] Values(TensorData tensor) => System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(tensor.Bytes).ToArray();
-
-    /// <summary>The layers' storage, with its writes failing while <see cref="Failing"/> is set.</summary>
-    private sealed class FailingWrites
-    {
-        public volatile bool Failing;
-
-        /// <summary>While set, every write waits for it first.</summary>
-        public volatile Task? Stall;
-
-        public IGrainStorage Over(IGrainStorage inner) => new Storage(inner, this);
-
-        private sealed class Storage(IGrainStorage inner, FailingWrites owner) : IGrainStorage
-        {
-            public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ReadStateAsync(stateName, grainId, grainState);
-
-            public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
-            {
-                if (owner.Stall is { } stall)
-                {
-                    await stall;
-                }
-
-                if (owner.Failing)
-                {
-                    throw new IOException("the disk is full");
-                }
-
-                await inner.WriteStateAsync(stateName, grainId, grainState);
-            }
-
-            public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
-                owner.Failing ? Task.FromException(new IOException("the disk is full")) : inner.ClearStateAsync(stateName, grainId, grainState);
-        }
-    }
 }

@@ -1,3 +1,8 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using BnService.Tests.Infrastructure;
+using Microsoft.AspNetCore.TestHost;
+using static BnService.Tests.Infrastructure.RestCalls;
 using BnService.Telemetry;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -64,5 +69,35 @@ public class ServerErrorTypeTests
         public ICollection<KeyValuePair<string, object?>> Tags { get; } = [];
 
         public bool MetricsDisabled { get; set; }
+    }
+}
+
+/// <summary>
+/// End to end: a call the service answers with a 5xx has <c>error_type</c> on its request-duration series in /metrics
+/// (here a fault the exception handler answers, which ASP.NET Core tags with the exception's type itself; a 5xx
+/// without an exception gets its status from <see cref="ServerErrorType"/>, tested above).
+/// </summary>
+public sealed class ServerErrorTypeMetricsTests
+{
+    [Fact]
+    public async Task AFailedWriteShowsItsErrorTypeInMetrics()
+    {
+        var storage = new BnService.Tests.Layers.FailingWrites();
+        await using var factory = new BnServiceFactory();
+        using var failing = factory.WithWebHostBuilder(builder => builder.ConfigureTestServices(storage.Install));
+        using var client = failing.CreateClient();
+        var name = LayerNames.Unique("error-type");
+        await CreateLayerAsync(client, new JsonObject { ["name"] = name, ["channels"] = 2 });
+        storage.Failing = true;
+        using (var response = await client.PostAsync($"/v1/layers/{name}/train", Json(new JsonObject { ["input"] = Tensor([4, 2], [1, 2, 3, 4, 5, 6, 7, 9]) })))
+        {
+            Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        }
+
+        var text = await client.GetStringAsync("/metrics");
+        var series = text.Split('\n').Where(line => line.StartsWith("http_server_request_duration_seconds_count{", StringComparison.Ordinal)
+            && line.Contains("http_response_status_code=\"500\"", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(series);
+        Assert.All(series, line => Assert.Contains("error_type=\"", line, StringComparison.Ordinal));
     }
 }
