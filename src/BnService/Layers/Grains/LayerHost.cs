@@ -182,30 +182,10 @@ internal sealed class LayerHost(
         }
     }
 
-    private async Task<GrainReply<GrainTensor>?> InferAfterChangeAsync(GrainTensor input)
-    {
-        Readable readable;
-        if (!await _gate.WaitAsync(callTimeout))
-        {
-            return Busy<GrainTensor>();
-        }
-
-        try
-        {
-            if (_closed)
-            {
-                return null;
-            }
-
-            readable = _readable ??= _layer is { } layer ? new Readable(layer.CaptureInference(), Metrics) : NoLayer;
-        }
-        finally
-        {
-            _gate.Release();
-        }
-
-        return Infer(readable, input);
-    }
+    /// <summary>The first inference after a change: takes Infer's view under the gate, so no change is half done in it.</summary>
+    private Task<GrainReply<GrainTensor>?> InferAfterChangeAsync(GrainTensor input) => Exclusive(input, static (host, input) =>
+        Task.FromResult(host.Infer(host._readable ??= host._layer is { } layer ? new Readable(layer.CaptureInference(), host.Metrics) : NoLayer, input)),
+        changes: false);
 
     private GrainReply<GrainTensor> Infer(Readable readable, GrainTensor input)
     {
@@ -411,18 +391,10 @@ internal sealed class LayerHost(
     {
         // Shared arrays: the record is immutable, and the layer replaces its arrays instead of writing into them.
         store.State.State = LayerStateRecord.From(_layer!.CaptureSharedState());
-        try
-        {
-            await store.WriteAsync();
-            _unwritten = 0;
-        }
-        catch
-        {
-            // The change is not durable: this host answers no more, and the grain loads a fresh one from the stored
-            // state for the next call.
-            Close();
-            throw;
-        }
+        // A failed write is not durable: the change's caller (Exclusive) closes the host, and the grain loads a fresh one
+        // from the stored state for the next call.
+        await store.WriteAsync();
+        _unwritten = 0;
     }
 
     /// <summary>No call is answered from here on (each checks under the gate; Infer's view goes).</summary>
