@@ -21,10 +21,8 @@ public static class FloatArrayText
 
     private const int MaxGatheredExponent = 1000;
 
-    private static readonly ulong[] PowersOfTen = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000];
-
-    /// <summary>10^0 to 10^15.</summary>
-    private static readonly ulong[] LongPowersOfTen = [.. Enumerable.Range(0, 16).Select(n => (ulong)Math.Pow(10, n))];
+    /// <summary>10^0 to 10^15 (each exact as a double, so exact here).</summary>
+    private static readonly ulong[] PowersOfTen = [.. Enumerable.Range(0, 16).Select(n => (ulong)Math.Pow(10, n))];
 
     /// <summary>For a run of n digits: the byte shuffle that moves them to the end of 16 bytes, zeros (index 0x80) before them.</summary>
     private static readonly Vector128<byte>[] RightAligned = [.. Enumerable.Range(0, 16).Select(n =>
@@ -263,7 +261,7 @@ public static class FloatArrayText
         var fours = Sse2.MultiplyAddAdjacent(pairs, FourWeights);
         var eights = Sse2.MultiplyAddAdjacent(Sse2.PackSignedSaturate(fours, fours), EightWeights);
         var run = (ulong)(uint)eights.ToScalar() * 100_000_000 + (uint)eights.GetElement(1);
-        digits = digits * Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(LongPowersOfTen), length) + run;
+        digits = digits * Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(PowersOfTen), length) + run;
         return length;
     }
 
