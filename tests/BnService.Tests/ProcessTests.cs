@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
@@ -26,6 +27,13 @@ public class ProcessTests
         var trained = await ReadJsonAsync(await rest.PostAsync($"/v1/layers/{name}/train", Json(new JsonObject { ["input"] = Tensor([2, 2], [1, 2, 3, 4]) })));
         Assert.Equal(1, (long)trained["step"]!);
         Assert.Equal(HttpStatusCode.OK, (await rest.GetAsync("/swagger/index.html")).StatusCode);
+
+        // Kestrel's memory pool (summed by MemoryPoolMeter): one series per counter, named and labelled as the SDK names them.
+        var metrics = await rest.GetStringAsync("/metrics");
+        var rented = Assert.Single(metrics.Split('\n'), l => l.StartsWith("aspnetcore_memory_pool_rented_bytes_total{", StringComparison.Ordinal));
+        Assert.StartsWith("aspnetcore_memory_pool_rented_bytes_total{otel_scope_name=\"Microsoft.AspNetCore.MemoryPool\",aspnetcore_memory_pool_owner=\"kestrel\"} ", rented, StringComparison.Ordinal);
+        Assert.True(double.Parse(rented[(rented.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) > 0, rented);
+        Assert.Single(metrics.Split('\n'), l => l.StartsWith("aspnetcore_memory_pool_pooled_bytes{", StringComparison.Ordinal));
 
         // grpc.health.v1.Health/Check with an empty HealthCheckRequest, framed by hand: HTTP/2 with prior knowledge.
         using var grpc = new HttpClient { BaseAddress = service.GrpcAddress };

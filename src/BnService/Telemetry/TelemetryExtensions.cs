@@ -35,7 +35,7 @@ public static class TelemetryExtensions
         "Microsoft.AspNetCore.Authorization",
         "Microsoft.AspNetCore.Authentication",
         "Microsoft.AspNetCore.Identity",
-        "Microsoft.AspNetCore.MemoryPool",
+        MemoryPoolMeter.MeterName,
     ];
 
     /// <summary>
@@ -49,12 +49,14 @@ public static class TelemetryExtensions
     {
         builder.Services.AddOptions<TelemetrySettings>().BindConfiguration(TelemetrySettings.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<LayerMetrics>();
+        builder.Services.AddSingleton<MemoryPoolMeter>();
         var otlp = !string.IsNullOrWhiteSpace(builder.Configuration[OtlpEndpointKey]);
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("bnservice"))
             .WithMetrics(metrics =>
             {
                 metrics.AddMeter(AspNetCoreMeters)
+                    .AddView(instrument => MemoryPoolMeter.IsSummedHere(instrument) ? MetricStreamConfiguration.Drop : null)
                     .AddRuntimeInstrumentation()
                     .AddMeter(OrleansMeter, LayerMetrics.MeterName)
                     // No scrape cache: a scrape always shows the counts of that moment (scrapes are seconds apart anyway).
@@ -80,9 +82,13 @@ public static class TelemetryExtensions
         return builder;
     }
 
-    /// <summary>Prometheus' text format at <see cref="MetricsPath"/>: a read.</summary>
+    /// <summary>
+    /// Prometheus' text format at <see cref="MetricsPath"/>: a read. Also starts <see cref="MemoryPoolMeter"/> before the
+    /// server does, so its totals see the pools' first blocks.
+    /// </summary>
     public static WebApplication MapBnMetrics(this WebApplication app)
     {
+        app.Services.GetRequiredService<MemoryPoolMeter>();
         app.MapPrometheusScrapingEndpoint(MetricsPath).RequireAccess(AccessRole.Read);
         return app;
     }
