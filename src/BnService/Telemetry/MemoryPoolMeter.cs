@@ -103,6 +103,19 @@ public sealed class MemoryPoolMeter : IDisposable
         }
     }
 
+    /// <summary>
+    /// Starts the meter when the server builds its request pipeline, which is before it binds its endpoints and creates
+    /// its pools, so the totals see their first blocks.
+    /// </summary>
+    public sealed class StartWithServer : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.ApplicationServices.GetRequiredService<MemoryPoolMeter>();
+            next(app);
+        };
+    }
+
     private sealed class Owner(string? name)
     {
         public readonly string? Name = name;

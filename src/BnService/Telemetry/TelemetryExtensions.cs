@@ -49,7 +49,7 @@ public static class TelemetryExtensions
     {
         builder.Services.AddOptions<TelemetrySettings>().BindConfiguration(TelemetrySettings.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<LayerMetrics>();
-        builder.Services.AddSingleton<MemoryPoolMeter>();
+        builder.Services.AddSingleton<MemoryPoolMeter>().AddTransient<IStartupFilter, MemoryPoolMeter.StartWithServer>();
         var otlp = !string.IsNullOrWhiteSpace(builder.Configuration[OtlpEndpointKey]);
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("bnservice"))
@@ -82,13 +82,9 @@ public static class TelemetryExtensions
         return builder;
     }
 
-    /// <summary>
-    /// Prometheus' text format at <see cref="MetricsPath"/>: a read. Also starts <see cref="MemoryPoolMeter"/> before the
-    /// server does, so its totals see the pools' first blocks.
-    /// </summary>
+    /// <summary>Prometheus' text format at <see cref="MetricsPath"/>: a read.</summary>
     public static WebApplication MapBnMetrics(this WebApplication app)
     {
-        app.Services.GetRequiredService<MemoryPoolMeter>();
         app.MapPrometheusScrapingEndpoint(MetricsPath).RequireAccess(AccessRole.Read);
         return app;
     }
