@@ -7,7 +7,7 @@ using System.Text.Json;
 using BnService.Rest.Json;
 
 // The REST JSON float path timed alone, in ns per value over a 1 MB batch (262,144 values): the data array parsed
-// (FloatArrayText) and written (JsonFloatArray through a Utf8JsonWriter, and FloatFormat alone), for the load tool's
+// (FloatArrayText) and written (JsonFloatArray through a Utf8JsonWriter, FloatElements alone, and FloatFormat value by value), for the load tool's
 // inputs (uniform in [-2, 2], as bench/BnService.Load sends them) and a train call's normalized outputs. The runtime's
 // own parser and formatter are timed alongside as a yardstick. Each figure is the median over the rounds of this thread's
 // CPU time (on Linux; elsewhere the wall clock), so that other processes on a busy machine do not count.
@@ -20,7 +20,8 @@ var inputs = LoadToolValues(Count);
 var outputs = Normalized(inputs, 64);
 var sets = new (string Name, float[] Values)[] { ("inputs", inputs), ("outputs", outputs) };
 
-Console.WriteLine($"{Count} values, {rounds} rounds, median ns/value of {(ThreadTime.IsThreadCpu ? "thread CPU time" : "wall clock")}");
+Console.WriteLine($"{Count} values, {rounds} rounds, median ns/value of {(ThreadTime.IsThreadCpu ? "thread CPU time" : "wall clock")}, " +
+    $"elements {(FloatElements.IsVectorized ? "eight lanes at a time" : "value by value")}");
 foreach (var (name, values) in sets)
 {
     // In slices of 4,096 values (as the /v2 answers are written), so that each timed method is called often enough for
@@ -46,6 +47,13 @@ foreach (var (name, values) in sets)
             for (var s = 0; s < Count; s += Slice)
             {
                 Paths.Format(values.AsSpan(s, Slice));
+            }
+        }),
+        ("elements", () =>
+        {
+            for (var s = 0; s < Count; s += Slice)
+            {
+                Paths.Elements(values.AsSpan(s, Slice));
             }
         }),
         ("write", () =>
@@ -186,6 +194,8 @@ static void Check(byte[] text, float[] values, ArrayBufferWriter<byte> written)
 /// <summary>The per-slice loops of the runtime's own parser and formatter, and of the formatter alone.</summary>
 internal static class Paths
 {
+    private const int Slice = 4096;
+
     private static readonly byte[] Scratch = new byte[FloatFormat.RequiredSpace];
 
     public static int Format(ReadOnlySpan<float> values)
@@ -198,6 +208,11 @@ internal static class Paths
 
         return length;
     }
+
+    private static readonly byte[] Run = new byte[Slice * FloatElements.MaxElementLength + FloatElements.GroupSpace];
+
+    /// <summary>The array formatter alone (eight lanes at a time where the processor has AVX-512), without the writer.</summary>
+    public static int Elements(ReadOnlySpan<float> values) => FloatElements.Write(values, Run, out _);
 
     public static int RuntimeFormat(ReadOnlySpan<float> values)
     {

@@ -33,8 +33,8 @@ public static class FloatFormat
     private const int MinPow10 = -32;
 
     /// <summary>Fixed notation for a decimal point position in this range (the runtime's rule for float), else scientific.</summary>
-    private const int MinFixedScale = -3;
-    private const int MaxFixedScale = 9;
+    internal const int MinFixedScale = -3;
+    internal const int MaxFixedScale = 9;
 
     /// <summary>
     /// 10^e for e from <see cref="MinPow10"/> to 46, each as the top 63 bits of floor(10^e × 2^-r) + 1 (r such that the
@@ -54,7 +54,7 @@ public static class FloatFormat
     /// What <see cref="ShortestDecimal"/> needs of a float's binary exponent, by its biased exponent (times 2, plus 1 for a
     /// zero mantissa): the power of ten k, the scaled 10^-k and the shift that go with it, and the gap below.
     /// </summary>
-    private static readonly Scaling[] Scalings = [.. Enumerable.Range(0, 512).Select(i => Scaling.Of(i >> 1, (i & 1) == 1))];
+    internal static readonly Scaling[] Scalings = [.. Enumerable.Range(0, 512).Select(i => Scaling.Of(i >> 1, (i & 1) == 1))];
 
     /// <summary>10^0 to 10^9.</summary>
     private static readonly uint[] Pow10 = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000];
@@ -277,7 +277,7 @@ public static class FloatFormat
     }
 
     /// <summary>The byte shuffle of <see cref="Layout"/> for one decimal point position: indexes into <c>d1 … d9 '0' '.'</c>.</summary>
-    private static Vector128<byte> FixedLayout(int scale)
+    internal static Vector128<byte> FixedLayout(int scale)
     {
         const byte Zero = 9, Point = 10;
         var layout = new byte[16];
@@ -319,7 +319,7 @@ public static class FloatFormat
     /// <param name="Shift">The shift that puts c × 4 × 2^q × 10^-k at bit 95 of its product by <paramref name="Pow10"/>.</param>
     /// <param name="Exponent10">k: the largest power of ten not above the width of the float's rounding interval.</param>
     /// <param name="LowerGap">The lower end's distance below c × 4: 2, or 1 at a power of two (the float below is nearer).</param>
-    private readonly record struct Scaling(ulong Pow10, int Shift, short Exponent10, ushort LowerGap)
+    internal readonly record struct Scaling(ulong Pow10, int Shift, short Exponent10, ushort LowerGap)
     {
         public static Scaling Of(int ieeeExponent, bool zeroMantissa)
         {

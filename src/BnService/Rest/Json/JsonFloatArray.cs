@@ -1,11 +1,9 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Text.Json;
 
 namespace BnService.Rest.Json;
 
 /// <summary>
-/// Writes float32 values as a JSON array of their shortest round-trip texts (<see cref="FloatFormat"/>): formatted into
+/// Writes float32 values as a JSON array of their shortest round-trip texts (<see cref="FloatElements"/>): formatted into
 /// a small chunk on the stack and handed to the writer a chunk at a time, with no string or boxed number per value.
 /// </summary>
 public static class JsonFloatArray
@@ -27,25 +25,12 @@ public static class JsonFloatArray
     /// <summary>The values as elements of the array the writer has open (a caller may flush between slices of a long one).</summary>
     public static void WriteValues(Utf8JsonWriter writer, ReadOnlySpan<float> values)
     {
-        if (!values.IsEmpty)
+        Span<byte> chunk = stackalloc byte[ChunkBytes];
+        while (!values.IsEmpty)
         {
-            Span<byte> chunk = stackalloc byte[ChunkBytes];
-            ref var start = ref MemoryMarshal.GetReference(chunk);
-            var length = 0;
-            foreach (var value in values)
-            {
-                // Room for one more value's text, its scratch and its comma, checked here once for the unchecked writes.
-                if (length > ChunkBytes - FloatFormat.RequiredSpace - 1)
-                {
-                    WriteElements(writer, chunk[..length]);
-                    length = 0;
-                }
-
-                length += FloatFormat.FormatUnchecked(value, ref Unsafe.Add(ref start, length));
-                Unsafe.Add(ref start, length++) = (byte)',';
-            }
-
+            var length = FloatElements.Write(values, chunk, out var taken);
             WriteElements(writer, chunk[..length]);
+            values = values[taken..];
         }
     }
 
