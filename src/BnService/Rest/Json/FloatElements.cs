@@ -108,6 +108,7 @@ public static class FloatElements
     }
 
     /// <summary>Eight elements; room for <see cref="GroupSpace"/> bytes at <paramref name="destination"/>.</summary>
+    [SkipLocalsInit]
     private static int WriteEight(ref float values, ref byte destination)
     {
         var bits = Vector256.LoadUnsafe(ref Unsafe.As<float, uint>(ref values));
@@ -150,28 +151,39 @@ public static class FloatElements
             scale);
         var sign = Avx512F.ConvertToVector256UInt32(signed);
         var elementLength = Avx512F.ConvertToVector256UInt32(textLength) + sign + Vector256<uint>.One;
-        var layout = Avx512F.ConvertToVector256UInt32(scale - Vector512.Create((long)FloatFormat.MinFixedScale)) + sign * (LayoutCount / 2);
+        var layoutOffset = (Avx512F.ConvertToVector256UInt32(scale - Vector512.Create((long)FloatFormat.MinFixedScale)) + sign * (LayoutCount / 2)) << 4;
 
-        // Each text's sixteen bytes (the digits, '0', '.', '-'), in value order, for the shuffles.
+        // Each text's sixteen bytes (the digits, '0', '.', '-'), in value order, then the layouts' offsets and the lengths.
         var tail = digit9 | Vector512.Create((ulong)'0' << 8 | (ulong)'.' << 16 | (ulong)'-' << 24);
         Span<Vector512<ulong>> parts = stackalloc Vector512<ulong>[3];
         parts[0] = Avx512F.PermuteVar8x64x2(leading, Vector512.Create(0UL, 8, 1, 9, 2, 10, 3, 11), tail);
         parts[1] = Avx512F.PermuteVar8x64x2(leading, Vector512.Create(4UL, 12, 5, 13, 6, 14, 7, 15), tail);
-        parts[2] = Vector512.Create(layout, elementLength).AsUInt64();
-        ref var text = ref Unsafe.As<Vector512<ulong>, Vector128<byte>>(ref MemoryMarshal.GetReference(parts));
-        ref var lanes = ref Unsafe.As<Vector512<ulong>, int>(ref parts[2]);
+        parts[2] = Vector512.Create(layoutOffset, elementLength).AsUInt64();
+        ref var texts = ref Unsafe.As<Vector512<ulong>, Vector128<byte>>(ref MemoryMarshal.GetReference(parts));
+        ref var lanes = ref Unsafe.As<Vector512<ulong>, uint>(ref parts[2]);
         ref var layouts = ref MemoryMarshal.GetArrayDataReference(SignedLayouts);
-        var written = 0;
-        for (var v = 0; v < Lanes; v++)
-        {
-            ref var element = ref Unsafe.Add(ref destination, written);
-            Ssse3.Shuffle(Unsafe.Add(ref text, v), Unsafe.Add(ref layouts, Unsafe.Add(ref lanes, v))).StoreUnsafe(ref element);
-            var n = Unsafe.Add(ref lanes, Lanes + v);
-            Unsafe.Add(ref element, n - 1) = (byte)',';
-            written += n;
-        }
+        nuint written = 0;
+        written = Place(ref texts, ref lanes, ref layouts, ref destination, written, 0);
+        written = Place(ref texts, ref lanes, ref layouts, ref destination, written, 1);
+        written = Place(ref texts, ref lanes, ref layouts, ref destination, written, 2);
+        written = Place(ref texts, ref lanes, ref layouts, ref destination, written, 3);
+        written = Place(ref texts, ref lanes, ref layouts, ref destination, written, 4);
+        written = Place(ref texts, ref lanes, ref layouts, ref destination, written, 5);
+        written = Place(ref texts, ref lanes, ref layouts, ref destination, written, 6);
+        written = Place(ref texts, ref lanes, ref layouts, ref destination, written, 7);
+        return (int)written;
+    }
 
-        return written;
+    /// <summary>Lane <paramref name="v"/>'s element at <paramref name="written"/>: its text laid out, then its comma.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static nuint Place(ref Vector128<byte> texts, ref uint lanes, ref Vector128<byte> layouts, ref byte destination, nuint written, nuint v)
+    {
+        ref var element = ref Unsafe.Add(ref destination, written);
+        var layout = Unsafe.AddByteOffset(ref layouts, Unsafe.Add(ref lanes, v));
+        Ssse3.Shuffle(Unsafe.Add(ref texts, v), layout).StoreUnsafe(ref element);
+        nuint length = Unsafe.Add(ref lanes, Lanes + (int)v);
+        Unsafe.Add(ref element, length - 1) = (byte)',';
+        return written + length;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
