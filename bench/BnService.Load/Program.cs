@@ -21,7 +21,8 @@ var scenarios = Scenario.All.Where(s => options.Scenarios is null || options.Sce
 var batches = Batch.Standard(options.Sizes);
 var maxClients = Math.Max(options.ClientsSmall, options.ClientsLarge);
 Console.WriteLine($"# {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, load average {LoadAverage()}, {options.Prewarm.TotalSeconds} s per run to warm up first, " +
-                  $"then warm-up {options.Warmup.TotalSeconds} s + {options.Measure.TotalSeconds} s measured per run, {options.ClientsSmall} clients at 8kb, {options.ClientsLarge} above");
+                  $"then warm-up {options.Warmup.TotalSeconds} s + {options.Measure.TotalSeconds} s measured per run, {options.ClientsSmall} clients at 8kb, {options.ClientsLarge} above" +
+                  (options.Rounds > 1 ? $", {options.Rounds} rounds (echo and service in turn)" : ""));
 
 await using var service = await ServerProcess.StartServiceAsync(options.ServiceDll);
 await using var echo = await ServerProcess.StartEchoAsync();
@@ -41,14 +42,14 @@ await serviceTarget.CreateLayersAsync(maxClients);
 if (options.Prewarm > TimeSpan.Zero)
 {
     Console.Error.WriteLine($"warming both servers up: {options.Prewarm.TotalSeconds} s per scenario and size");
-    await RunAllAsync(TimeSpan.Zero, options.Prewarm, _ => { });
+    await RunAllAsync(TimeSpan.Zero, options.Prewarm, 1, _ => { });
 }
 
 var results = new List<RunResult>();
-await RunAllAsync(options.Warmup, options.Measure, result =>
+await RunAllAsync(options.Warmup, options.Measure, options.Rounds, result =>
 {
     results.Add(result);
-    Console.Error.WriteLine($"{result.Scenario} {result.Size} {result.Server}: {result.CallsPerSecond:F1} calls/s, p50 {result.P50Ms:F2} ms");
+    Console.Error.WriteLine($"{result.Scenario} {result.Size} {result.Server}{(options.Rounds > 1 ? $" (round {result.Round})" : "")}: {result.CallsPerSecond:F1} calls/s, p50 {result.P50Ms:F2} ms");
 });
 
 await GcCounters.SettleAsync();
@@ -61,21 +62,21 @@ Console.WriteLine($"# finished {DateTime.UtcNow:HH:mm} UTC, load average {LoadAv
 Report.Print(results, Console.Out);
 return 0;
 
-async Task RunAllAsync(TimeSpan warmup, TimeSpan measure, Action<RunResult> done)
+async Task RunAllAsync(TimeSpan warmup, TimeSpan measure, int rounds, Action<RunResult> done)
 {
     foreach (var batch in batches)
     {
         var clients = batch.Rows <= 32 ? options.ClientsSmall : options.ClientsLarge;
         foreach (var scenario in scenarios)
         {
-            foreach (var target in new[] { echoTarget, serviceTarget })
+            foreach (var (target, round) in Enumerable.Range(1, rounds).SelectMany(r => new[] { (echoTarget, r), (serviceTarget, r) }))
             {
                 var server = target.IsEcho ? "echo" : "service";
                 var callers = await Task.WhenAll(Enumerable.Range(0, clients).Select(w => scenario.Caller(target, batch, w)));
                 try
                 {
                     done(await LoadRun.RunAsync(scenario.Name, batch.Label, server, callers, warmup, measure, batch.Bytes.Length,
-                        target.Server.ProcessId));
+                        target.Server.ProcessId) with { Round = round });
                 }
                 catch (Exception e)
                 {

@@ -7,10 +7,11 @@ namespace BnService.Load.Load;
 /// (2 s + 8 s, the default); <c>--sizes 8kb,1mb,16mb</c>; <c>--scenarios grpc_train_raw,...</c>; <c>--clients-small N</c>
 /// (default 4) and <c>--clients-large N</c> (default 2) concurrent clients; <c>--warmup S</c>, <c>--measure S</c>;
 /// <c>--service path/BnService.dll</c> (default: the repository's Release build); <c>--prewarm S</c>: every run once
-/// for S seconds, unmeasured, before the measured runs (default 2 s; 0: none).
+/// for S seconds, unmeasured, before the measured runs (default 2 s; 0: none); <c>--rounds N</c>: each scenario and
+/// size measured N times, echo and service in turn, the ratio the median of the N pairs' (default 1).
 /// </summary>
 public sealed record LoadOptions(TimeSpan Warmup, TimeSpan Measure, string[]? Sizes, string[]? Scenarios, int ClientsSmall, int ClientsLarge,
-    string ServiceDll, TimeSpan Prewarm)
+    string ServiceDll, TimeSpan Prewarm, int Rounds = 1)
 {
     public static LoadOptions Parse(string[] args)
     {
@@ -31,6 +32,7 @@ public sealed record LoadOptions(TimeSpan Warmup, TimeSpan Measure, string[]? Si
                 "--measure" => options with { Measure = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) },
                 "--service" => options with { ServiceDll = Path.GetFullPath(Next()) },
                 "--prewarm" => options with { Prewarm = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) },
+                "--rounds" => options with { Rounds = Math.Max(1, int.Parse(Next(), CultureInfo.InvariantCulture)) },
                 _ => throw new ArgumentException($"unknown argument {args[i]}"),
             };
         }

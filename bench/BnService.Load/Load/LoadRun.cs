@@ -2,10 +2,15 @@ using System.Diagnostics;
 
 namespace BnService.Load.Load;
 
-/// <summary>What one (scenario, size, server) run measured; <see cref="Gc"/> is filled in once the counters' samples are in.</summary>
+/// <summary>
+/// What one (scenario, size, server) run measured, in its <see cref="Round"/> (1 to --rounds); <see cref="Gc"/> is filled
+/// in once the counters' samples are in.
+/// </summary>
 public sealed record RunResult(string Scenario, string Size, string Server, int Concurrency, int Calls, double Seconds, double[] LatenciesMs,
     long BytesPerCall, DateTime From, DateTime To, double ServerCpuMsPerCall)
 {
+    public int Round { get; init; } = 1;
+
     public double CallsPerSecond => Calls / Seconds;
     public double MibPerSecond => CallsPerSecond * BytesPerCall / (1024.0 * 1024.0);
     public double P50Ms => Percentile(0.50);
