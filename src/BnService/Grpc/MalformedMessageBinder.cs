@@ -9,7 +9,8 @@ namespace BnService.Grpc;
 /// Binds a service's methods with request marshallers that answer bytes which are no valid message (a bad tag, a
 /// field past the end, a string that is not UTF-8) with INVALID_ARGUMENT. Without it the framework reads the
 /// request before any interceptor runs and answers UNKNOWN, logging the client's bytes as a server fault. Train and
-/// infer requests with a large raw_data are read with <see cref="PooledRawDataParser{TRequest}"/> first.
+/// infer requests with many values (raw_data or data) are read with <see cref="PooledTensorParser{TRequest}"/> first,
+/// and their answers written with <see cref="PackedDataResponses"/>.
 /// </summary>
 public sealed class MalformedMessageBinder(ServiceBinderBase inner) : ServiceBinderBase
 {
@@ -42,20 +43,20 @@ public sealed class MalformedMessageBinder(ServiceBinderBase inner) : ServiceBin
                 throw new RpcException(new Status(StatusCode.InvalidArgument, $"the request is not a valid {method.FullName} message: {e.Message}"));
             }
         });
-        return new Method<TRequest, TResponse>(method.Type, method.ServiceName, method.Name, requests, method.ResponseMarshaller);
+        return new Method<TRequest, TResponse>(method.Type, method.ServiceName, method.Name, requests, PackedDataResponses.For(method.ResponseMarshaller));
     }
 
-    /// <summary>The requests of the batch paths (train, infer), whose large raw_data goes into a pooled array.</summary>
+    /// <summary>The requests of the batch paths (train, infer), whose many values go into a pooled array.</summary>
     private static Func<ReadOnlySequence<byte>, object?>? PooledParse(Type request)
     {
         if (request == typeof(TrainRequest))
         {
-            return new PooledRawDataParser<TrainRequest>(TrainRequest.Parser, TrainRequest.InputFieldNumber, (r, input) => r.Input = input).TryParse;
+            return new PooledTensorParser<TrainRequest>(TrainRequest.Parser, TrainRequest.InputFieldNumber, (r, input) => r.Input = input).TryParse;
         }
 
         if (request == typeof(InferRequest))
         {
-            return new PooledRawDataParser<InferRequest>(InferRequest.Parser, InferRequest.InputFieldNumber, (r, input) => r.Input = input).TryParse;
+            return new PooledTensorParser<InferRequest>(InferRequest.Parser, InferRequest.InputFieldNumber, (r, input) => r.Input = input).TryParse;
         }
 
         return null;

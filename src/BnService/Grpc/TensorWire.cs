@@ -8,8 +8,9 @@ using ProtoTensor = Bn.V1.Tensor;
 namespace BnService.Grpc;
 
 /// <summary>
-/// <c>bn.v1.Tensor</c> to and from the service's tensors. <c>raw_data</c> is taken and answered by reference
-/// (no per-element work); <c>data</c> is converted once. Every tensor is checked against the batch limit.
+/// <c>bn.v1.Tensor</c> to and from the service's tensors. <c>raw_data</c>, and <c>data</c> read off the wire into a
+/// pooled array (<see cref="PackedData"/>), are taken and answered by reference (no per-element work); <c>data</c> that
+/// protobuf parsed is converted once. Every tensor is checked against the batch limit.
 /// </summary>
 public sealed class TensorWire(long maxTensorBytes)
 {
@@ -34,8 +35,10 @@ public sealed class TensorWire(long maxTensorBytes)
         }
 
         var shape = TensorShape.Create(tensor.Shape, field + ".shape");
-        var hasData = tensor.Data.Count > 0;
-        var hasRaw = !tensor.RawData.IsEmpty;
+        // data read off the wire into a pooled array (PooledTensorParser) is carried in the raw_data slot.
+        var packed = PackedData.TryGet(tensor.RawData, out var packedBytes);
+        var hasData = packed || tensor.Data.Count > 0;
+        var hasRaw = !packed && !tensor.RawData.IsEmpty;
         if (hasData == hasRaw)
         {
             throw new ServiceException(ServiceErrorKind.InvalidArgument,
@@ -48,9 +51,18 @@ public sealed class TensorWire(long maxTensorBytes)
                 $"the shape {shape} holds {(long)shape.ElementCount * sizeof(float)} bytes of float32, over the limit of {MaxTensorBytes}", field);
         }
 
-        return hasRaw
-            ? (new TensorData(shape, RawBytes(tensor.RawData, shape, field + ".raw_data")), TensorEncoding.RawData)
-            : (new TensorData(shape, DataBytes(tensor.Data, shape, field + ".data")), TensorEncoding.Data);
+        if (hasRaw)
+        {
+            return (new TensorData(shape, RawBytes(tensor.RawData, shape, field + ".raw_data")), TensorEncoding.RawData);
+        }
+
+        if (packed)
+        {
+            shape.EnsureLength(packedBytes!.Length / sizeof(float), field + ".data");
+            return (new TensorData(shape, packedBytes), TensorEncoding.Data);
+        }
+
+        return (new TensorData(shape, DataBytes(tensor.Data, shape, field + ".data")), TensorEncoding.Data);
     }
 
     /// <summary>Reads an optional tensor: null when the message does not carry it.</summary>
@@ -84,22 +96,30 @@ public sealed class TensorWire(long maxTensorBytes)
 
     /// <summary>
     /// The answer to <paramref name="request"/>, built in the request's own tensor message: an output has its input's
-    /// shape, so the shape is kept and, for <c>data</c>, the values go into the request's float array, where a new
-    /// message would allocate a second copy of them (a large object at 1 MB). raw_data wraps the bytes, as
-    /// <see cref="Write"/> does. The request must not be read afterwards.
+    /// shape, so the shape is kept, and the values are wrapped without copying: raw_data as <see cref="Write"/> does,
+    /// <c>data</c> read into a pooled array as <see cref="PackedData"/> (the response is then written by
+    /// <see cref="PackedDataResponses"/>). <c>data</c> that protobuf parsed (a small tensor) gets the values in the
+    /// request's float array, where a new message would allocate a second copy of them. The request must not be read
+    /// afterwards.
     /// </summary>
     public static ProtoTensor Answer(ProtoTensor request, TensorData output, TensorEncoding encoding)
     {
-        if (!SameShape(request, output.Shape) || (encoding == TensorEncoding.Data && request.Data.Count != output.Shape.ElementCount))
+        var packed = PackedData.TryGet(request.RawData, out _);
+        if (!SameShape(request, output.Shape) || (encoding == TensorEncoding.Data && !packed && request.Data.Count != output.Shape.ElementCount))
         {
             return Write(output, encoding);
         }
 
-        // Fields this service does not know (a newer client's) are the request's, not the answer's.
+        // Fields this service does not know (a newer client's) are the request's, not the answer's; and a tensor with
+        // packed data is written as shape then data, with nothing after them.
         UnknownFields(request) = null;
         if (encoding == TensorEncoding.RawData)
         {
             request.RawData = UnsafeByteOperations.UnsafeWrap(output.Bytes);
+        }
+        else if (packed)
+        {
+            request.RawData = PackedData.Wrap(output.Bytes);
         }
         else
         {
