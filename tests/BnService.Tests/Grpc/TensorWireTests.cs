@@ -6,7 +6,7 @@ using Google.Protobuf;
 
 namespace BnService.Tests.Grpc;
 
-/// <summary>The raw_data path takes and gives bytes by reference; data converts once.</summary>
+/// <summary>The raw_data path and data read into a pooled array take and give bytes by reference; data that protobuf parsed converts once.</summary>
 public sealed class TensorWireTests
 {
     private readonly TensorWire _wire = new(1 << 20);
@@ -108,6 +108,48 @@ public sealed class TensorWireTests
         Assert.Equal([2L, 2L], answer.Shape);
         Assert.Equal([5f, 6f, 7f, 8f], Tensors.Values(answer));
         Assert.Equal([1f, 2f, 3f, 4f], Tensors.Values(request));
+    }
+
+    [Fact]
+    public void PackedDataIsTakenAsDataWithoutACopy()
+    {
+        var bytes = WireBytes.FloatBytes([1f, -0f, float.NaN, 4f]);
+
+        var (tensor, encoding) = _wire.Read(new Tensor { Shape = { 2, 2 }, RawData = PackedData.Wrap(bytes) }, "input");
+
+        Assert.Equal(TensorEncoding.Data, encoding);
+        Assert.Same(bytes, tensor.Bytes);
+    }
+
+    [Theory]
+    [InlineData(3)]
+    [InlineData(5)]
+    public void PackedDataOfAnotherLengthIsRefusedAsDataIs(int count)
+    {
+        var packed = new Tensor { Shape = { 2, 2 }, RawData = PackedData.Wrap(new byte[count * sizeof(float)]) };
+        var listed = Tensors.Data([2, 2], new float[count]);
+
+        var error = Assert.Throws<BnEngine.InvalidShapeException>(() => _wire.Read(packed, "input"));
+        var expected = Assert.Throws<BnEngine.InvalidShapeException>(() => _wire.Read(listed, "input"));
+
+        Assert.Equal(expected.Message, error.Message);
+        Assert.Equal("input.data", error.Field);
+    }
+
+    [Fact]
+    public void PackedDataAnswersWrapTheOutputInTheRequestsTensor()
+    {
+        var request = Bn.V1.Tensor.Parser.ParseFrom([.. new Tensor { Shape = { 3, 1 } }.ToByteArray(), 9 << 3, 7]);
+        request.RawData = PackedData.Wrap(new byte[12]);
+        var output = TensorData.FromFloats(BnEngine.TensorShape.Create([3L, 1L], "t"), Tensors.Sequence(3));
+
+        var answer = TensorWire.Answer(request, output, TensorEncoding.Data);
+
+        Assert.Same(request, answer);
+        Assert.True(PackedData.TryGet(answer.RawData, out var bytes));
+        Assert.Same(output.Bytes, bytes);
+        Assert.Empty(answer.Data);
+        Assert.Equal(new Tensor { Shape = { 3, 1 } }.CalculateSize() + 14, answer.CalculateSize());
     }
 
     [Fact]
