@@ -21,12 +21,35 @@ public static class FloatArrayText
 
     private const int MaxGatheredExponent = 1000;
 
+    /// <summary>Whether this processor has what the run path takes (64-byte compares, byte shuffles).</summary>
+    public static bool IsVectorized { get; } = Avx512BW.IsSupported && Ssse3.IsSupported && BitConverter.IsLittleEndian;
+
     /// <summary>10^0 to 10^15 (each exact as a double, so exact here).</summary>
     private static readonly ulong[] PowersOfTen = [.. Enumerable.Range(0, 16).Select(n => (ulong)Math.Pow(10, n))];
 
     /// <summary>For a run of n digits: the byte shuffle that moves them to the end of 16 bytes, zeros (index 0x80) before them.</summary>
     private static readonly Vector128<byte>[] RightAligned = [.. Enumerable.Range(0, 16).Select(n =>
         Vector128.Create([.. Enumerable.Range(0, 16).Select(j => j < 16 - n ? (byte)0x80 : (byte)(j - (16 - n)))]))];
+
+    /// <summary>10^0 to 10^15 as doubles (each exact), for the digits after a point.</summary>
+    private static readonly double[] FractionScales = [.. Enumerable.Range(0, 16).Select(n => Math.Pow(10, n))];
+
+    /// <summary>
+    /// The byte shuffle of <see cref="TryParseDelimited"/> by <c>sign × 256 + point × 16 + length</c>: the bytes before the
+    /// point moved one place on over it (the sign's place and all before it zeroed), then all moved to the vector's end.
+    /// Index j takes byte t = j - (16 - e) of the moved bytes (e: the digits' end after the move), which is byte t - 1
+    /// up to the point and t after it, none (high bit) at or before the sign's place.
+    /// </summary>
+    private static readonly Vector128<byte>[] DelimitedLayouts = [.. Enumerable.Range(0, 2 * 16 * 16).Select(key =>
+    {
+        var (start, point, length) = (key >> 8, (key >> 4) & 15, key & 15);
+        var digitsEnd = length + (point == length ? 1 : 0);
+        return Vector128.Create([.. Enumerable.Range(0, 16).Select(j =>
+        {
+            var t = j + digitsEnd - 16;
+            return t <= start ? (byte)0x80 : (byte)(t <= point ? t - 1 : t);
+        })]);
+    })];
 
     private static readonly Vector128<sbyte> PairWeights = Vector128.Create((short)0x010A).AsSByte();
     private static readonly Vector128<short> FourWeights = Vector128.Create(0x0001_0064).AsInt16();
@@ -37,7 +60,11 @@ public static class FloatArrayText
     /// array of numbers ends at.
     /// </summary>
     /// <returns>False: not a well-formed array of numbers that fits in <paramref name="values"/>; nothing may be assumed of the outputs.</returns>
-    public static bool TryParse(ReadOnlySpan<byte> array, Span<float> values, out int count)
+    public static bool TryParse(ReadOnlySpan<byte> array, Span<float> values, out int count) =>
+        TryParse(array, values, IsVectorized, out count);
+
+    /// <summary><see cref="TryParse(ReadOnlySpan{byte}, Span{float}, out int)"/>, with the run path or without (the tests run both).</summary>
+    internal static bool TryParse(ReadOnlySpan<byte> array, Span<float> values, bool vectorized, out int count)
     {
         count = 0;
         if (array.Length < 2 || array[0] != '[' || array[^1] != ']' || array[1..^1].Contains((byte)']'))
@@ -54,9 +81,26 @@ public static class FloatArrayText
             return true;
         }
 
+        var run = vectorized && IsVectorized;
         var last = array.Length - 1;
-        while (count < values.Length && TryParseNumber(ref text, last, ref i, out values[count]))
+        while (true)
         {
+            if (run)
+            {
+                if (TryParseRun(ref text, array.Length, values, ref i, ref count))
+                {
+                    return true;
+                }
+
+                i = SkipWhitespace(ref text, i);
+            }
+
+            // One number value by value (an uncommon one, or the last ones), then the run again.
+            if (count >= values.Length || !TryParseNumber(ref text, last, ref i, out values[count]))
+            {
+                return false;
+            }
+
             count++;
             i = SkipWhitespace(ref text, i);
             var next = Unsafe.Add(ref text, i);
@@ -72,8 +116,102 @@ public static class FloatArrayText
 
             i = SkipWhitespace(ref text, i + 1);
         }
+    }
 
+    /// <summary>
+    /// The numbers from <paramref name="i"/> on, each found by the delimiter after it (the ',' and ']' of 64 bytes at a time
+    /// as one bit mask), so that no number waits for the one before it to be read; each is the common number
+    /// <see cref="TryParseDelimited"/> reads, with a ',' or ']' right after it.
+    /// </summary>
+    /// <returns>True: the array's ']' reached, every number read. False: stopped at <paramref name="i"/>, the start of a
+    /// number (or the space before it) that the value-by-value path reads from there (or reports).</returns>
+    private static bool TryParseRun(ref byte text, int length, Span<float> values, ref nint i, ref int count)
+    {
+        ref var value = ref MemoryMarshal.GetReference(values);
+        var capacity = values.Length;
+        var n = count;
+        var start = i;
+        for (var block = start; block + 64 <= length; block += 64)
+        {
+            var bytes = Vector512.LoadUnsafe(ref Unsafe.Add(ref text, block));
+            var delimiters = (Vector512.Equals(bytes, Vector512.Create((byte)',')) | Vector512.Equals(bytes, Vector512.Create((byte)']'))).ExtractMostSignificantBits();
+            while (delimiters != 0)
+            {
+                var end = block + BitOperations.TrailingZeroCount(delimiters);
+                delimiters &= delimiters - 1;
+                if (n == capacity || end - start > 15 || start + 16 > length ||
+                    !TryParseDelimited(ref Unsafe.Add(ref text, start), (int)(end - start), out Unsafe.Add(ref value, n)))
+                {
+                    (i, count) = (start, n);
+                    return false;
+                }
+
+                n++;
+                if (Unsafe.Add(ref text, end) == ']')
+                {
+                    count = n;
+                    return true;
+                }
+
+                start = end + 1;
+            }
+        }
+
+        (i, count) = (start, n);
         return false;
+    }
+
+    /// <summary>
+    /// The common number, <c>-?(0|[1-9][0-9]*)(\.[0-9]+)?</c> with at most 15 bytes, from the sixteen bytes at
+    /// <paramref name="number"/> at once (SIMD: no branch on the data's signs and lengths): its digits and point checked
+    /// by bit masks, the digits gathered at the vector's end by one byte shuffle (the point dropped), then combined by
+    /// multiply-adds.
+    /// </summary>
+    /// <param name="number">The number's first byte, with 16 bytes readable.</param>
+    /// <param name="length">The number's length, up to 15: its delimiter's position.</param>
+    /// <param name="value">The number.</param>
+    /// <returns>False: anything else, for <see cref="TryParseNumber"/> (which also reports bad syntax).</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool TryParseDelimited(ref byte number, int length, out float value)
+    {
+        var bytes = Vector128.LoadUnsafe(ref number);
+        var digits = bytes - Vector128.Create((byte)'0');
+        var digitMask = Vector128.LessThanOrEqual(digits, Vector128.Create((byte)9)).ExtractMostSignificantBits();
+        var pointMask = Vector128.Equals(bytes, Vector128.Create((byte)'.')).ExtractMostSignificantBits();
+        var zeroMask = Vector128.Equals(digits, Vector128<byte>.Zero).ExtractMostSignificantBits();
+        var negative = number == '-';
+        var start = (uint)Unsafe.BitCast<bool, byte>(negative);
+
+        // As bit masks: only digits and points after the sign; a digit first and last (so a point has digits either
+        // side); one point at most; a leading zero only before the point or alone.
+        var end = 1u << length;
+        var within = end - 1;
+        var points = pointMask & within;
+        var first = start + 1;
+        var bad = (~(digitMask | pointMask | start) & within) | (~digitMask & (first | (end >> 1))) | (points & (points - 1)) |
+            (zeroMask & (digitMask >> 1) & first);
+        if (bad != 0)
+        {
+            value = 0;
+            return false;
+        }
+
+        // The digits moved to the vector's end, the point dropped: one byte shuffle by sign, point and length (no
+        // point: as if one stood in the delimiter's place).
+        var point = BitOperations.TrailingZeroCount(points | end);
+        var digitsEnd = length + (points == 0 ? 1 : 0);
+        var layout = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(DelimitedLayouts), (int)((start << 8) | ((uint)point << 4) | (uint)length));
+        var aligned = Ssse3.Shuffle(digits, layout);
+        var pairs = Ssse3.MultiplyAddAdjacent(aligned, PairWeights);
+        var fours = Sse2.MultiplyAddAdjacent(pairs, FourWeights);
+        var eights = Sse2.MultiplyAddAdjacent(Sse2.PackSignedSaturate(fours, fours), EightWeights);
+        var gathered = (long)(uint)eights.ToScalar() * 100_000_000 + (uint)eights.GetElement(1);
+
+        // At most 15 digits (below 2^53) and 14 after the point: FloatText.TryCompose's exact division.
+        var exact = gathered / Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(FractionScales), digitsEnd - 1 - point);
+        var exactBits = BitConverter.DoubleToUInt64Bits(exact);
+        value = BitConverter.UInt32BitsToSingle(BitConverter.SingleToUInt32Bits((float)exact) | (start << 31));
+        return (exactBits & 0x1FFF_FFFF) != 0x1000_0000;
     }
 
     /// <summary>One number, <c>-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?</c>, <paramref name="i"/> left just after it.</summary>

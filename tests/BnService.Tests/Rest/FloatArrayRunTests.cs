@@ -1,0 +1,168 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using BnService.Rest.Json;
+
+namespace BnService.Tests.Rest;
+
+/// <summary>
+/// A data array parsed with the run path (numbers found by their delimiters 64 bytes at a time, each read from 16 bytes
+/// at once, where the processor has AVX-512) or value by value gives the reader's floats bit for bit: numbers of every
+/// shape and length around the run path's limits, uncommon ones (exponents, spaces, long digits) at every position, and
+/// the same refusals for bad syntax and too many values.
+/// </summary>
+public sealed class FloatArrayRunTests
+{
+    public static TheoryData<bool> Paths => [true, false];
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void RandomFormsAreTheReadersBitForBit(bool vectorized)
+    {
+        var random = new Random(41);
+        var numbers = new List<string>();
+        for (var i = 0; i < 20_000; i++)
+        {
+            numbers.AddRange(FloatForms.Next(random));
+        }
+
+        AssertSameAsReader("[" + string.Join(",", numbers) + "]", vectorized);
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void NumbersOfEveryShapeAreTheReadersBitForBit(bool vectorized)
+    {
+        // A sign or none, 0 or 1 to 9 whole digits, no point or 1 to 16 digits after it: lengths on both sides of the
+        // run path's 15 bytes, leading zeros after the point, and a trailing zero.
+        var random = new Random(17);
+        var numbers = new List<string>();
+        for (var sign = 0; sign < 2; sign++)
+        {
+            for (var whole = 0; whole <= 9; whole++)
+            {
+                for (var fraction = 0; fraction <= 16; fraction++)
+                {
+                    for (var k = 0; k < 12; k++)
+                    {
+                        var text = new StringBuilder(sign == 1 ? "-" : "");
+                        text.Append(whole == 0 ? "0" : random.Next(1, 10).ToString(CultureInfo.InvariantCulture));
+                        for (var d = 1; d < whole; d++)
+                        {
+                            text.Append((char)('0' + random.Next(10)));
+                        }
+
+                        if (fraction > 0)
+                        {
+                            text.Append('.');
+                            for (var d = 0; d < fraction; d++)
+                            {
+                                text.Append((char)('0' + (k % 3 == 0 && d < 3 ? 0 : random.Next(10))));
+                            }
+                        }
+
+                        numbers.Add(text.ToString());
+                    }
+                }
+            }
+        }
+
+        // Shuffled, so that every shape meets every position within a 64-byte block.
+        var shuffled = numbers.OrderBy(_ => random.Next()).ToArray();
+        AssertSameAsReader("[" + string.Join(",", shuffled) + "]", vectorized);
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void UncommonNumbersAtEveryPositionAreTheReadersBitForBit(bool vectorized)
+    {
+        var random = new Random(29);
+        string[] uncommon =
+        [
+            "1.2345678E-05", "-3e+38", "1E9", " 0.5", "0.5 ", "\n-1.25", "0.30000000000000004", "1234567890123456789012",
+            "-0", "0", "7", "-0.0000000000000001", "12345678901234.5", "123456789012345", "1234567890123456", "1e-45",
+            "0.1234567890123", "-0.123456789012", "9007199254740993", "0.000000000000001",
+        ];
+        foreach (var number in uncommon)
+        {
+            for (var count = 1; count <= 20; count++)
+            {
+                for (var position = 0; position < count; position++)
+                {
+                    var numbers = Enumerable.Range(0, count).Select(_ => ((float)(random.NextDouble() * 4 - 2)).ToString("R", CultureInfo.InvariantCulture)).ToArray();
+                    numbers[position] = number;
+                    AssertSameAsReader("[" + string.Join(",", numbers) + "]", vectorized);
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void ArraysOfEveryLengthAreTheReadersBitForBit(bool vectorized)
+    {
+        // Short arrays (no whole 64-byte block), and the last values after the last block.
+        var random = new Random(37);
+        for (var count = 0; count <= 40; count++)
+        {
+            var numbers = Enumerable.Range(0, count).Select(_ => ((float)(random.NextDouble() * 4 - 2)).ToString("R", CultureInfo.InvariantCulture));
+            AssertSameAsReader("[" + string.Join(",", numbers) + "]", vectorized);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void BadSyntaxAnywhereIsDeclined(bool vectorized)
+    {
+        string[] bad =
+        [
+            "01", "-01", "00.5", "1.", ".5", "-", "--1", "1-2", "1.2.3", "+1", "1e", "1e+", "", " ", "1 2", "0x1", "1..2",
+            "\"1\"", "null", "[1]", "-.5", "1.5-", "0-", "5.-1", "１",
+        ];
+        var random = new Random(43);
+        foreach (var number in bad)
+        {
+            for (var position = 0; position < 24; position += 5)
+            {
+                var numbers = Enumerable.Range(0, 24).Select(_ => ((float)(random.NextDouble() * 4 - 2)).ToString("R", CultureInfo.InvariantCulture)).ToArray();
+                numbers[position] = number;
+                var json = Encoding.UTF8.GetBytes("[" + string.Join(",", numbers) + "]");
+                Assert.False(FloatArrayText.TryParse(json, new float[32], vectorized, out _), number);
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void MoreValuesThanRoomAreDeclined(bool vectorized)
+    {
+        var json = Encoding.UTF8.GetBytes("[" + string.Join(",", Enumerable.Range(0, 100).Select(i => (i * 0.37f).ToString("R", CultureInfo.InvariantCulture))) + "]");
+        Assert.False(FloatArrayText.TryParse(json, new float[99], vectorized, out _));
+        Assert.True(FloatArrayText.TryParse(json, new float[100], vectorized, out var count));
+        Assert.Equal(100, count);
+    }
+
+    private static void AssertSameAsReader(string array, bool vectorized)
+    {
+        var json = Encoding.UTF8.GetBytes(array);
+        var expected = ReadByTokens(json);
+        var values = new float[expected.Length + 1];
+        Assert.True(FloatArrayText.TryParse(json, values, vectorized, out var count), array.Length < 200 ? array : "a long array");
+        Assert.Equal(expected.Select(BitConverter.SingleToUInt32Bits), values.Take(count).Select(BitConverter.SingleToUInt32Bits));
+    }
+
+    /// <summary>The reader's path: FloatText's fast path, else the reader's own float parser.</summary>
+    private static float[] ReadByTokens(byte[] json)
+    {
+        var reader = new Utf8JsonReader(json);
+        reader.Read();
+        var values = new List<float>();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            Assert.True(FloatText.TryParseFast(reader.ValueSpan, out var value) || reader.TryGetSingle(out value));
+            values.Add(value);
+        }
+
+        return [.. values];
+    }
+}
