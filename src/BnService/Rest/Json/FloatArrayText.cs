@@ -35,7 +35,7 @@ public static class FloatArrayText
     private static readonly double[] FractionScales = [.. Enumerable.Range(0, 16).Select(n => Math.Pow(10, n))];
 
     /// <summary>
-    /// The byte shuffle of <see cref="TryParseDelimited"/> by <c>sign × 256 + point × 16 + length</c>: the bytes before the
+    /// The byte shuffle of <see cref="TryReadCommonNumber"/> by <c>sign × 256 + point × 16 + length</c>: the bytes before the
     /// point moved one place on over it (the sign's place and all before it zeroed), then all moved to the vector's end.
     /// Index j takes byte t = j - (16 - e) of the moved bytes (e: the digits' end after the move), which is byte t - 1
     /// up to the point and t after it, none (high bit) at or before the sign's place.
@@ -121,7 +121,7 @@ public static class FloatArrayText
     /// <summary>
     /// The numbers from <paramref name="i"/> on, each found by the delimiter after it (the ',' and ']' of 64 bytes at a time
     /// as one bit mask), so that no number waits for the one before it to be read; each is the common number
-    /// <see cref="TryParseDelimited"/> reads, with a ',' or ']' right after it.
+    /// <see cref="TryReadCommonNumber"/> reads, with a ',' or ']' right after it, checked with its block or alone.
     /// </summary>
     /// <returns>True: the array's ']' reached, every number read. False: stopped at <paramref name="i"/>, the start of a
     /// number (or the space before it) that the value-by-value path reads from there (or reports).</returns>
@@ -135,12 +135,16 @@ public static class FloatArrayText
         {
             var bytes = Vector512.LoadUnsafe(ref Unsafe.Add(ref text, block));
             var delimiters = (Vector512.Equals(bytes, Vector512.Create((byte)',')) | Vector512.Equals(bytes, Vector512.Create((byte)']'))).ExtractMostSignificantBits();
+            var checkedBlock = IsWellFormedBlock(bytes, delimiters);
             while (delimiters != 0)
             {
                 var end = block + BitOperations.TrailingZeroCount(delimiters);
                 delimiters &= delimiters - 1;
-                if (n == capacity || end - start > 15 || start + 16 > length ||
-                    !TryParseDelimited(ref Unsafe.Add(ref text, start), (int)(end - start), out Unsafe.Add(ref value, n)))
+                ref var number = ref Unsafe.Add(ref text, start);
+                var numberLength = (int)(end - start);
+                if (n == capacity || numberLength > 15 || start + 16 > length ||
+                    (!(checkedBlock && start > block) && !IsCommonNumber(ref number, numberLength)) ||
+                    !TryReadCommonNumber(ref number, numberLength, out Unsafe.Add(ref value, n)))
                 {
                     (i, count) = (start, n);
                     return false;
@@ -162,39 +166,74 @@ public static class FloatArrayText
     }
 
     /// <summary>
-    /// The common number, <c>-?(0|[1-9][0-9]*)(\.[0-9]+)?</c> with at most 15 bytes, from the sixteen bytes at
-    /// <paramref name="number"/> at once (SIMD: no branch on the data's signs and lengths): its digits and point checked
-    /// by bit masks, the digits gathered at the vector's end by one byte shuffle (the point dropped), then combined by
-    /// multiply-adds.
+    /// Whether every number of a 64-byte block that starts after its first byte and ends inside it is well formed but
+    /// for its count of points (which <see cref="TryReadCommonNumber"/> checks), as <see cref="IsCommonNumber"/> checks
+    /// one number, here for all at once by bit masks: only digits, points, signs and delimiters; a sign only first, a
+    /// digit or sign after a delimiter, a digit after a sign or point, before a point or delimiter; a leading zero not
+    /// before a digit. Relations with the bytes before and after the block are left out (its first and last numbers are
+    /// checked one by one); false may also mean only that.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IsWellFormedBlock(Vector512<byte> bytes, ulong delimiters)
+    {
+        var digits = Vector512.LessThanOrEqual(bytes - Vector512.Create((byte)'0'), Vector512.Create((byte)9)).ExtractMostSignificantBits();
+        var points = Vector512.Equals(bytes, Vector512.Create((byte)'.')).ExtractMostSignificantBits();
+        var signs = Vector512.Equals(bytes, Vector512.Create((byte)'-')).ExtractMostSignificantBits();
+        var zeros = Vector512.Equals(bytes, Vector512.Create((byte)'0')).ExtractMostSignificantBits();
+        var starts = delimiters << 1;
+        var firstDigits = (starts & ~signs) | (signs << 1);
+        var afterFirst = ~1UL;
+        var faults = ~(digits | points | signs | delimiters) |
+            (signs & ~starts & afterFirst) |
+            (starts & ~(digits | signs)) |
+            (((signs | points) << 1) & ~digits) |
+            ((delimiters | points) & ~(digits << 1) & afterFirst) |
+            (((zeros & firstDigits) << 1) & digits);
+        return faults == 0;
+    }
+
+    /// <summary>
+    /// Whether the number at <paramref name="number"/> is the common one, <c>-?(0|[1-9][0-9]*)(\.[0-9]+)?</c>, but for
+    /// its count of points (which <see cref="TryReadCommonNumber"/> checks): by bit masks of its sixteen bytes.
+    /// </summary>
+    /// <param name="number">The number's first byte, with 16 bytes readable.</param>
+    /// <param name="length">The number's length, up to 15: its delimiter's position.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IsCommonNumber(ref byte number, int length)
+    {
+        var bytes = Vector128.LoadUnsafe(ref number);
+        var digitMask = Vector128.LessThanOrEqual(bytes - Vector128.Create((byte)'0'), Vector128.Create((byte)9)).ExtractMostSignificantBits();
+        var pointMask = Vector128.Equals(bytes, Vector128.Create((byte)'.')).ExtractMostSignificantBits();
+        var zeroMask = Vector128.Equals(bytes, Vector128.Create((byte)'0')).ExtractMostSignificantBits();
+        var start = (uint)Unsafe.BitCast<bool, byte>(number == '-');
+
+        // Only digits and points after the sign; a digit first and last (so a point has digits either side, when it is
+        // the only one); a leading zero only before the point or alone.
+        var end = 1u << length;
+        var within = end - 1;
+        var first = start + 1;
+        var faults = (~(digitMask | pointMask | start) & within) | (~digitMask & (first | (end >> 1))) |
+            (zeroMask & (digitMask >> 1) & first);
+        return faults == 0;
+    }
+
+    /// <summary>
+    /// The common number (<see cref="IsCommonNumber"/>) with at most one point, read from the sixteen bytes at
+    /// <paramref name="number"/> at once (SIMD: no branch on the data's signs and lengths): its digits gathered at the
+    /// vector's end by one byte shuffle (the point dropped), combined by multiply-adds, then one exact division.
     /// </summary>
     /// <param name="number">The number's first byte, with 16 bytes readable.</param>
     /// <param name="length">The number's length, up to 15: its delimiter's position.</param>
     /// <param name="value">The number.</param>
-    /// <returns>False: anything else, for <see cref="TryParseNumber"/> (which also reports bad syntax).</returns>
+    /// <returns>False: more than one point, or a value that <see cref="TryParseNumber"/> must read (or report).</returns>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool TryParseDelimited(ref byte number, int length, out float value)
+    private static bool TryReadCommonNumber(ref byte number, int length, out float value)
     {
         var bytes = Vector128.LoadUnsafe(ref number);
         var digits = bytes - Vector128.Create((byte)'0');
-        var digitMask = Vector128.LessThanOrEqual(digits, Vector128.Create((byte)9)).ExtractMostSignificantBits();
-        var pointMask = Vector128.Equals(bytes, Vector128.Create((byte)'.')).ExtractMostSignificantBits();
-        var zeroMask = Vector128.Equals(digits, Vector128<byte>.Zero).ExtractMostSignificantBits();
-        var negative = number == '-';
-        var start = (uint)Unsafe.BitCast<bool, byte>(negative);
-
-        // As bit masks: only digits and points after the sign; a digit first and last (so a point has digits either
-        // side); one point at most; a leading zero only before the point or alone.
         var end = 1u << length;
-        var within = end - 1;
-        var points = pointMask & within;
-        var first = start + 1;
-        var bad = (~(digitMask | pointMask | start) & within) | (~digitMask & (first | (end >> 1))) | (points & (points - 1)) |
-            (zeroMask & (digitMask >> 1) & first);
-        if (bad != 0)
-        {
-            value = 0;
-            return false;
-        }
+        var points = Vector128.Equals(bytes, Vector128.Create((byte)'.')).ExtractMostSignificantBits() & (end - 1);
+        var start = (uint)Unsafe.BitCast<bool, byte>(number == '-');
 
         // The digits moved to the vector's end, the point dropped: one byte shuffle by sign, point and length (no
         // point: as if one stood in the delimiter's place).
@@ -207,11 +246,12 @@ public static class FloatArrayText
         var eights = Sse2.MultiplyAddAdjacent(Sse2.PackSignedSaturate(fours, fours), EightWeights);
         var gathered = (long)(uint)eights.ToScalar() * 100_000_000 + (uint)eights.GetElement(1);
 
-        // At most 15 digits (below 2^53) and 14 after the point: FloatText.TryCompose's exact division.
+        // At most 15 digits (below 2^53) and 14 after the point: FloatText.TryCompose's exact division, declined (as
+        // there) for a double exactly halfway between two floats.
         var exact = gathered / Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(FractionScales), digitsEnd - 1 - point);
         var exactBits = BitConverter.DoubleToUInt64Bits(exact);
         value = BitConverter.UInt32BitsToSingle(BitConverter.SingleToUInt32Bits((float)exact) | (start << 31));
-        return (exactBits & 0x1FFF_FFFF) != 0x1000_0000;
+        return ((points & (points - 1)) == 0) & ((exactBits & 0x1FFF_FFFF) != 0x1000_0000);
     }
 
     /// <summary>One number, <c>-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?</c>, <paramref name="i"/> left just after it.</summary>
