@@ -12,7 +12,9 @@ namespace BnService.Rest.Json;
 /// A JSON array of numbers parsed straight from UTF-8 into float32s: the JSON number grammar checked and the digits
 /// gathered in one pass (token by token, the reader's own scan costs more than the conversion). Each value is exactly
 /// the one the reader gives (<see cref="FloatText.TryCompose"/>, else the reader's own parser). Declines at anything
-/// else (a string, null, a nested value, bad syntax), for the reader to report.
+/// else (a string, null, a nested value, bad syntax), for the reader to report. With AVX-512 the common numbers go
+/// through the run path (<see cref="TryParseRun"/>): about 8 ns a value in bench/BnService.JsonBench against 9.5-10 value
+/// by value (a loaded machine's thread CPU time).
 /// </summary>
 public static class FloatArrayText
 {

@@ -11,7 +11,8 @@ namespace BnService.Rest.Json;
 /// products by the power of ten from 32-bit partial products, the shorter or nearer digits chosen by lane masks) and
 /// their nine digits in the lanes of one vector, then each text one byte shuffle by its sign and decimal point position.
 /// A group with a zero, a non-finite value or a scientific text (rare in a tensor), the last few values of the run, and
-/// processors without AVX-512 go value by value.
+/// processors without AVX-512 go value by value. In bench/BnService.JsonBench about 7.5-8.5 ns a value against 20 value
+/// by value (a loaded machine's thread CPU time); checked against the runtime's text for every non-negative finite float.
 /// </summary>
 public static class FloatElements
 {
