@@ -146,24 +146,9 @@ public sealed class FloatArrayRunTests
     private static void AssertSameAsReader(string array, bool vectorized)
     {
         var json = Encoding.UTF8.GetBytes(array);
-        var expected = ReadByTokens(json);
+        var expected = JsonFloatArrayReadTests.ReadByTokens(json);
         var values = new float[expected.Length + 1];
         Assert.True(FloatArrayText.TryParse(json, values, vectorized, out var count), array.Length < 200 ? array : "a long array");
         Assert.Equal(expected.Select(BitConverter.SingleToUInt32Bits), values.Take(count).Select(BitConverter.SingleToUInt32Bits));
-    }
-
-    /// <summary>The reader's path: FloatText's fast path, else the reader's own float parser.</summary>
-    private static float[] ReadByTokens(byte[] json)
-    {
-        var reader = new Utf8JsonReader(json);
-        reader.Read();
-        var values = new List<float>();
-        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
-        {
-            Assert.True(FloatText.TryParseFast(reader.ValueSpan, out var value) || reader.TryGetSingle(out value));
-            values.Add(value);
-        }
-
-        return [.. values];
     }
 }

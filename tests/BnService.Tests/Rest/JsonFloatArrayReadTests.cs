@@ -188,7 +188,7 @@ public sealed class JsonFloatArrayReadTests
     }
 
     /// <summary>The reader's path: FloatText's fast path, else the reader's own float parser.</summary>
-    private static float[] ReadByTokens(byte[] json)
+    internal static float[] ReadByTokens(byte[] json)
     {
         var reader = new Utf8JsonReader(json);
         reader.Read();
