@@ -143,6 +143,47 @@ public sealed class FloatArrayRunTests
         Assert.Equal(100, count);
     }
 
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public unsafe void AnArrayEndingAtTheLastReadableByteIsReadWithinIt(bool vectorized)
+    {
+        // Each array ends exactly where a page that may not be read begins: a read past its ']' stops the process.
+        Assert.True(OperatingSystem.IsLinux(), "this check maps pages with mmap");
+        const int Page = 4096;
+        var memory = Mmap(0, 2 * Page, ProtRead | ProtWrite, MapPrivate | MapAnonymous, -1, 0);
+        Assert.NotEqual(-1, (long)memory);
+        try
+        {
+            Assert.Equal(0, Mprotect(memory + Page, Page, ProtNone));
+            var random = new Random(11);
+            for (var length = 1; length <= 300; length++)
+            {
+                var numbers = Enumerable.Range(0, length).Select(_ => (random.NextSingle() * 20 - 10).ToString("R", CultureInfo.InvariantCulture));
+                var json = Encoding.ASCII.GetBytes("[" + string.Join(",", numbers) + "]");
+                var text = new Span<byte>((byte*)memory + Page - json.Length, json.Length);
+                json.CopyTo(text);
+                var values = new float[length];
+                Assert.True(FloatArrayText.TryParse(text, values, vectorized, out var count));
+                Assert.Equal(JsonFloatArrayReadTests.ReadByTokens(json).Select(BitConverter.SingleToUInt32Bits), values.Take(count).Select(BitConverter.SingleToUInt32Bits));
+            }
+        }
+        finally
+        {
+            Assert.Equal(0, Munmap(memory, 2 * Page));
+        }
+    }
+
+    private const int ProtNone = 0, ProtRead = 1, ProtWrite = 2, MapPrivate = 2, MapAnonymous = 0x20;
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "mmap")]
+    private static extern nint Mmap(nint address, nint length, int protection, int flags, int fd, nint offset);
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "mprotect")]
+    private static extern int Mprotect(nint address, nint length, int protection);
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "munmap")]
+    private static extern int Munmap(nint address, nint length);
+
     private static void AssertSameAsReader(string array, bool vectorized)
     {
         var json = Encoding.UTF8.GetBytes(array);

@@ -134,6 +134,27 @@ public sealed class FloatElementsTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void NothingIsWrittenOutsideTheDestination(bool vectorized)
+    {
+        // Destinations of every size around a group's room, inside guard bytes: the text and its scratch stay within.
+        const byte Guard = 0xA5;
+        var random = new Random(17);
+        var values = Enumerable.Range(0, 64).Select(_ => (float)((random.NextDouble() * 2 - 1) * Math.Pow(10, random.Next(-12, 12)))).ToArray();
+        for (var size = 0; size <= 3 * FloatElements.GroupSpace; size++)
+        {
+            var buffer = new byte[size + 2 * 64];
+            buffer.AsSpan().Fill(Guard);
+            var destination = buffer.AsSpan(64, size);
+            var length = FloatElements.Write(values, destination, vectorized, out var taken);
+
+            Assert.True(buffer.AsSpan(0, 64).IndexOfAnyExcept(Guard) < 0, $"written before a destination of {size} bytes");
+            Assert.True(buffer.AsSpan(64 + size).IndexOfAnyExcept(Guard) < 0, $"written past a destination of {size} bytes");
+            Assert.Equal(Expected(values[..taken]), Encoding.ASCII.GetString(destination[..length]));
+        }
+    }
+
     private static void AssertElements(float[] values, bool vectorized)
     {
         var destination = new byte[values.Length * FloatElements.MaxElementLength + FloatElements.GroupSpace];
