@@ -82,10 +82,11 @@ public static class TelemetryExtensions
         return builder;
     }
 
-    /// <summary>Prometheus' text format at <see cref="MetricsPath"/>: a read.</summary>
+    /// <summary>Prometheus' text format at <see cref="MetricsPath"/>: a read, by GET (any other method is a 405).</summary>
     public static WebApplication MapBnMetrics(this WebApplication app)
     {
-        app.MapPrometheusScrapingEndpoint(MetricsPath).RequireAccess(AccessRole.Read);
+        // The exporter maps its route for every method; a scrape is a GET.
+        app.MapPrometheusScrapingEndpoint(MetricsPath).WithMetadata(new HttpMethodMetadata([HttpMethods.Get])).RequireAccess(AccessRole.Read);
         return app;
     }
 }
