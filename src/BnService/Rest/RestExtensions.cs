@@ -4,6 +4,7 @@ using BnService.Hosting;
 using BnService.Rest.Json;
 using BnService.Security;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 
@@ -30,6 +31,8 @@ public static class RestExtensions
             o.SuppressDiagnosticsCallback = c => ProblemMapping.For(c.Exception) is not null;
         });
         builder.Services.AddSingleton<RequestBodies>();
+        // A wrong method on a REST path answers 405, also where gRPC's catch-all routes would match the path.
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, GrpcCatchAllPolicy>());
         builder.AddBnSwagger();
         return builder;
     }

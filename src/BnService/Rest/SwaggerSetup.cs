@@ -9,6 +9,11 @@ namespace BnService.Rest;
 /// <summary>Swagger UI at <c>/swagger</c> and the document at <c>/swagger/v1/swagger.json</c>.</summary>
 public static class SwaggerSetup
 {
+    public const string DocumentPath = "/swagger/v1/swagger.json";
+
+    /// <summary>Swagger UI's pages (the entry, which redirects, and the page) and the document.</summary>
+    public static readonly IReadOnlyList<string> Pages = ["/swagger", "/swagger/", "/swagger/index.html", DocumentPath];
+
     public static WebApplicationBuilder AddBnSwagger(this WebApplicationBuilder builder)
     {
         builder.Services.AddEndpointsApiExplorer();
@@ -46,10 +51,29 @@ public static class SwaggerSetup
     {
         app.UseWhen(http => http.Request.Path.StartsWithSegments("/swagger"), swagger =>
         {
+            swagger.Use(RefuseWritesToPages);
             swagger.UseSwagger();
-            swagger.UseSwaggerUI(o => o.SwaggerEndpoint("/swagger/v1/swagger.json", "BnService v1"));
+            swagger.UseSwaggerUI(o => o.SwaggerEndpoint(DocumentPath, "BnService v1"));
         });
         return app;
+    }
+
+    /// <summary>
+    /// 405 (with <c>Allow</c>; the problem comes from the status code pages) for another method than GET or HEAD on
+    /// Swagger UI's pages and the document. They are served by middleware, not endpoints, so routing cannot answer it.
+    /// </summary>
+    private static Task RefuseWritesToPages(HttpContext context, RequestDelegate next)
+    {
+        var request = context.Request;
+        if (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method)
+            || !Pages.Contains(request.Path.Value ?? "", StringComparer.OrdinalIgnoreCase))
+        {
+            return next(context);
+        }
+
+        context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+        context.Response.Headers.Allow = $"{HttpMethods.Get}, {HttpMethods.Head}";
+        return Task.CompletedTask;
     }
 
     private static OpenApiSchema TensorSchema() => new()

@@ -1,0 +1,140 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using BnService.Rest;
+using BnService.Tests.Infrastructure;
+using BnService.Tests.Security;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Xunit.Abstractions;
+using static BnService.Tests.Infrastructure.RestCalls;
+
+namespace BnService.Tests.Rest;
+
+/// <summary>
+/// A known path with a method it does not take answers 405 with <c>Allow</c> and a problem, for every REST route the
+/// service maps (read from its endpoint data source) and for Swagger's pages; an unknown path stays 404; gRPC's answer
+/// to an unknown service or method stays UNIMPLEMENTED.
+/// </summary>
+[Collection(SharedServiceCollection.Name)]
+public sealed partial class MethodNotAllowedTests(SharedService service, ITestOutputHelper output)
+{
+    private static readonly string[] Methods = [HttpMethods.Get, HttpMethods.Post, HttpMethods.Put, HttpMethods.Delete, HttpMethods.Patch];
+
+    private readonly HttpClient _client = service.CreateClient();
+
+    [Fact]
+    public async Task EveryRestRouteAnswersAnotherMethodWith405()
+    {
+        var routes = RestRoutes();
+        Assert.Contains("/v1/layers", routes.Keys);
+        Assert.Contains("/v2/models/{name}/infer", routes.Keys);
+        Assert.Contains("/metrics", routes.Keys);
+        Assert.Contains("/healthz", routes.Keys);
+        Assert.Contains("/readyz", routes.Keys);
+
+        var checkedCalls = 0;
+        foreach (var (pattern, allowed) in routes)
+        {
+            Assert.True(allowed is not null, $"{pattern} takes every method: declare the ones it serves");
+            var path = Path(pattern);
+            foreach (var method in Methods.Except(allowed, StringComparer.OrdinalIgnoreCase))
+            {
+                output.WriteLine($"{method} {path} (takes {string.Join(", ", allowed)})");
+                await AssertMethodNotAllowedAsync(method, path, allowed);
+                checkedCalls++;
+            }
+        }
+
+        Assert.True(checkedCalls >= routes.Count, $"only {checkedCalls} calls for {routes.Count} routes");
+    }
+
+    [Theory]
+    [InlineData("PUT", "/v1/layers")]
+    [InlineData("DELETE", "/v1/layers")]
+    [InlineData("PATCH", "/v1/layers")]
+    [InlineData("PUT", "/v1/layers/")]
+    [InlineData("GET", "/v1/ops/moments")]
+    [InlineData("POST", "/metrics")]
+    public async Task TheReportedCallsAnswer405(string method, string path)
+    {
+        var allowed = RestRoutes()[path.TrimEnd('/')]!;
+        await AssertMethodNotAllowedAsync(method, path, allowed);
+    }
+
+    [Fact]
+    public async Task SwaggersPagesAnswerAnotherMethodWith405()
+    {
+        foreach (var page in SwaggerSetup.Pages)
+        {
+            using (var get = await _client.GetAsync(page))
+            {
+                Assert.True(get.IsSuccessStatusCode || get.StatusCode is HttpStatusCode.MovedPermanently or HttpStatusCode.Found,
+                    $"GET {page}: {(int)get.StatusCode}");
+            }
+
+            foreach (var method in new[] { HttpMethods.Post, HttpMethods.Put, HttpMethods.Delete })
+            {
+                await AssertMethodNotAllowedAsync(method, page, [HttpMethods.Get, HttpMethods.Head]);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("GET", "/nothing")]
+    [InlineData("PUT", "/nothing")]
+    [InlineData("GET", "/v1/nothing")]
+    [InlineData("PUT", "/v1/nothing")]
+    [InlineData("POST", "/v1/nothing")]
+    [InlineData("DELETE", "/nothing/at/all")]
+    [InlineData("PUT", "/v1/layers/x/nothing")]
+    [InlineData("POST", "/v1/layers/x/train/more")]
+    [InlineData("GET", "/v2/nothing")]
+    [InlineData("POST", "/swagger/nothing.html")]
+    [InlineData("GET", "/bn.v1.BatchNorm/Nothing")]
+    public async Task AnUnknownPathIsStill404(string method, string path)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = method == "GET" ? null : Json("{}") };
+        using var response = await _client.SendAsync(request);
+        await AssertProblemAsync(response, HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task GrpcStillAnswersUnimplementedForAnUnknownMethodOrService()
+    {
+        using var channel = GrpcChannel.ForAddress(service.Server.BaseAddress, new GrpcChannelOptions { HttpHandler = service.Server.CreateHandler() });
+        foreach (var (serviceName, methodName) in new[] { ("bn.v1.BatchNorm", "Nothing"), ("inference.GRPCInferenceService", "Nothing"), ("no.Such", "Service") })
+        {
+            var method = new Method<byte[], byte[]>(MethodType.Unary, serviceName, methodName,
+                Marshallers.Create(bytes => bytes, bytes => bytes), Marshallers.Create(bytes => bytes, bytes => bytes));
+            var error = await Assert.ThrowsAsync<RpcException>(() => channel.CreateCallInvoker().AsyncUnaryCall(method, null, default, []).ResponseAsync);
+            Assert.True(error.StatusCode == StatusCode.Unimplemented, $"{serviceName}/{methodName}: {error.Status}");
+        }
+    }
+
+    private async Task AssertMethodNotAllowedAsync(string method, string path, IReadOnlyCollection<string> allowed)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = method == HttpMethods.Get ? null : Json("{}") };
+        using var response = await _client.SendAsync(request);
+        var problem = await AssertProblemAsync(response, HttpStatusCode.MethodNotAllowed);
+        Assert.Equal(allowed.Order(StringComparer.Ordinal), response.Content.Headers.Allow.Order(StringComparer.Ordinal));
+        Assert.Contains(path, (string?)problem["detail"], StringComparison.Ordinal);
+    }
+
+    /// <summary>Each REST route pattern (no trailing slash) with the methods its endpoints take, null when one takes every method.</summary>
+    private Dictionary<string, string[]?> RestRoutes() =>
+        ServiceEndpoints.Of(service.Services).Where(e => e.Grpc is null)
+            .GroupBy(e => Normalized(e.Endpoint.RoutePattern.RawText ?? ""))
+            .ToDictionary(g => g.Key, g => g.Any(e => e.Endpoint.Metadata.GetMetadata<IHttpMethodMetadata>() is null)
+                ? null
+                : g.SelectMany(e => e.Endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()!.HttpMethods).Distinct().ToArray());
+
+    private static string Normalized(string pattern) => "/" + pattern.Trim('/');
+
+    /// <summary>A path the pattern matches: every parameter a valid layer name, model name or version ("1").</summary>
+    private static string Path(string pattern) => Parameter().Replace(pattern, "1");
+
+    [GeneratedRegex(@"\{[^}]*\}")]
+    private static partial Regex Parameter();
+}
