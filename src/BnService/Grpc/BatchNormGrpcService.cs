@@ -10,17 +10,17 @@ namespace BnService.Grpc;
 /// <c>bn.v1.BatchNorm</c>: maps messages to <see cref="ILayerOperations"/> (layers) and the engine's stateless
 /// operations, and back. Errors are thrown as service/engine exceptions; <see cref="GrpcErrorInterceptor"/>
 /// turns them into statuses. Bound through <see cref="BindService"/>, so a request that is no valid message is
-/// INVALID_ARGUMENT (<see cref="MalformedMessageBinder"/>).
+/// INVALID_ARGUMENT (<see cref="RequestMarshallers"/>).
 /// </summary>
 [BindServiceMethod(typeof(BatchNormGrpcService), nameof(BindService))]
 public sealed class BatchNormGrpcService(ILayerOperations layers, TensorWire tensors) : Proto.BatchNorm.BatchNormBase
 {
     /// <summary>
-    /// The generated binding, with request parsing errors answered as INVALID_ARGUMENT. The second parameter is the
-    /// generated base type: the framework looks for the overrides of the methods declared there.
+    /// The generated binding with the service's own marshallers (<see cref="ServiceMarshallersBinder"/>). The second
+    /// parameter is the generated base type: the framework looks for the overrides of the methods declared there.
     /// </summary>
     public static void BindService(ServiceBinderBase binder, Proto.BatchNorm.BatchNormBase? service) =>
-        Proto.BatchNorm.BindService(new MalformedMessageBinder(binder), service);
+        Proto.BatchNorm.BindService(new ServiceMarshallersBinder(binder), service);
 
     [RequireAccess(AccessRole.Write)]
     public override async Task<Proto.CreateLayerResponse> CreateLayer(Proto.CreateLayerRequest request, ServerCallContext context)

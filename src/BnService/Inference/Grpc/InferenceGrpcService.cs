@@ -17,16 +17,16 @@ namespace BnService.Inference.Grpc;
 /// <c>raw_output_contents</c>, as Triton answers. Errors are thrown as service exceptions and become statuses in
 /// <see cref="GrpcErrorInterceptor"/>, as for <c>bn.v1</c>. Liveness and readiness are health (open); the rest needs read,
 /// and a training call write. Bound through <see cref="BindService"/>, so a request that is no valid message is
-/// INVALID_ARGUMENT (<see cref="MalformedMessageBinder"/>).
+/// INVALID_ARGUMENT (<see cref="RequestMarshallers"/>).
 /// </summary>
 [RequireAccess(AccessRole.Read)]
 [BindServiceMethod(typeof(InferenceGrpcService), nameof(BindService))]
 public sealed class InferenceGrpcService(LayerModels models, IOptions<LimitOptions> limits)
     : Proto.GRPCInferenceService.GRPCInferenceServiceBase
 {
-    /// <summary>The generated binding, with request parsing errors answered as INVALID_ARGUMENT (the second parameter is the generated base type).</summary>
+    /// <summary>The generated binding with the service's own marshallers (<see cref="ServiceMarshallersBinder"/>; the second parameter is the generated base type).</summary>
     public static void BindService(ServiceBinderBase binder, Proto.GRPCInferenceService.GRPCInferenceServiceBase? service) =>
-        Proto.GRPCInferenceService.BindService(new MalformedMessageBinder(binder), service);
+        Proto.GRPCInferenceService.BindService(new ServiceMarshallersBinder(binder), service);
 
     [OpenAccess]
     public override Task<Proto.ServerLiveResponse> ServerLive(Proto.ServerLiveRequest request, ServerCallContext context) =>
