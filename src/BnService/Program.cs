@@ -7,7 +7,7 @@ using BnService.Security;
 using BnService.StateFiles;
 using BnService.Telemetry;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = WebApplication.CreateBuilder(ContentRoot.Options(args));
 builder.AddBnLogging();
 builder.AddBnHosting();
 builder.AddBnLayers();

@@ -40,14 +40,18 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts the process and waits until <c>/readyz</c> answers 200.</summary>
-    public static async Task<ServiceProcess> StartAsync(IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null)
+    /// <summary>
+    /// Starts the process and waits until <c>/readyz</c> answers 200. It runs in the output directory, or in
+    /// <paramref name="workingDirectory"/>, with <paramref name="arguments"/> after the service's path.
+    /// </summary>
+    public static async Task<ServiceProcess> StartAsync(IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null,
+        string? workingDirectory = null, IReadOnlyList<string>? arguments = null)
     {
         var ports = FreePorts.Next(4);
         var directory = AppContext.BaseDirectory;
-        var start = new ProcessStartInfo("dotnet", Path.Combine(directory, "BnService.dll"))
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(directory, "BnService.dll"), .. arguments ?? []])
         {
-            WorkingDirectory = directory,
+            WorkingDirectory = workingDirectory ?? directory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
