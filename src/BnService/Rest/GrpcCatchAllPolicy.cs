@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Routing.Matching;
+using Microsoft.Net.Http.Headers;
 
 namespace BnService.Rest;
 
@@ -60,8 +61,9 @@ public sealed class GrpcCatchAllPolicy : MatcherPolicy, INodeBuilderPolicy
     /// accepts, so that it alone still decides for these.
     /// </summary>
     public static bool MayBeGrpcCall(HttpRequest request) =>
-        HttpMethods.IsOptions(request.Method)
-        || request.ContentType?.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase) == true;
+        request.ContentType?.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase) == true
+        || (HttpMethods.IsOptions(request.Method) && request.Headers.ContainsKey(HeaderNames.Origin)
+            && request.Headers.ContainsKey(HeaderNames.AccessControlRequestMethod));
 
     private sealed class JumpTable(int grpc, int other) : PolicyJumpTable
     {
