@@ -30,7 +30,9 @@ public static class KerasWeights
 
     /// <summary>
     /// gamma (with scale), beta (with center), moving_mean, moving_variance; with renorm, tf.keras 2 adds
-    /// moving_stddev, renorm_mean and renorm_stddev after them (Keras 3 has no renorm).
+    /// moving_stddev, renorm_mean and renorm_stddev after them (Keras 3 has no renorm). This is the order in which
+    /// tf.keras 2's <c>BatchNormalization.build</c> (keras/layers/normalization/batch_normalization.py) creates its
+    /// weights, which <c>get_weights()</c> returns: the trainable gamma and beta first, then the non-trainable ones.
     /// </summary>
     public static IReadOnlyList<string> Names(LayerConfig config)
     {
