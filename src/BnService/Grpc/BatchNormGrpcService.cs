@@ -83,13 +83,16 @@ public sealed class BatchNormGrpcService(ILayerOperations layers, TensorWire ten
         var isTraining = !request.HasIsTraining || request.IsTraining;
         var outcome = await layers.BackwardAsync(name, new BackwardInput(input, gradOutput, isTraining, request.Apply?.LearningRate),
             context.CancellationToken);
-        return new Proto.BackwardResponse
+        var response = new Proto.BackwardResponse
         {
-            GradInput = TensorWire.Write(outcome.GradInput, encoding),
+            // grad_input has the input's shape: answered in the input's tensor message (the request is not read after this).
+            GradInput = TensorWire.Answer(request.Input, outcome.GradInput, encoding),
             GradGamma = { outcome.GradGamma },
             GradBeta = { outcome.GradBeta },
             RegularizationLoss = outcome.RegularizationLoss,
         };
+        new CallBuffers(input.Bytes, gradOutput.Bytes, outcome.GradInput.Bytes).ReturnAfterResponse(context.GetHttpContext());
+        return response;
     }
 
     [RequireAccess(AccessRole.Write)]

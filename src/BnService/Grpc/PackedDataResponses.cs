@@ -8,7 +8,7 @@ using ProtoTensor = Bn.V1.Tensor;
 namespace BnService.Grpc;
 
 /// <summary>
-/// Response marshallers for the batch answers (train and infer): an output tensor whose values are
+/// Response marshallers for the batch answers (train, infer, backward's grad_input, batch_normalization): an output tensor whose values are
 /// <see cref="PackedData"/> is written with them as its packed <c>data</c> field straight from the pooled array, byte for
 /// byte what protobuf writes for the same message with the values in <c>data</c>. Every other response is written by
 /// protobuf.
@@ -31,6 +31,18 @@ public static class PackedDataResponses
         {
             return (Marshaller<TResponse>)(object)Writer((Marshaller<InferResponse>)(object)protobuf, InferResponse.Descriptor,
                 InferResponse.OutputFieldNumber, r => r.Output, (r, output) => r.Output = output);
+        }
+
+        if (typeof(TResponse) == typeof(BackwardResponse))
+        {
+            return (Marshaller<TResponse>)(object)Writer((Marshaller<BackwardResponse>)(object)protobuf, BackwardResponse.Descriptor,
+                BackwardResponse.GradInputFieldNumber, r => r.GradInput, (r, output) => r.GradInput = output);
+        }
+
+        if (typeof(TResponse) == typeof(BatchNormalizationResponse))
+        {
+            return (Marshaller<TResponse>)(object)Writer((Marshaller<BatchNormalizationResponse>)(object)protobuf, BatchNormalizationResponse.Descriptor,
+                BatchNormalizationResponse.OutputFieldNumber, r => r.Output, (r, output) => r.Output = output);
         }
 
         return protobuf;

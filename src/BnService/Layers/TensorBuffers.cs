@@ -75,29 +75,46 @@ public static class TensorBuffers
 }
 
 /// <summary>
-/// The arrays of one layer call that can go back to <see cref="TensorBuffers"/> once its answer is written: the batch
-/// (the layer is done with it when the call returns) and the output (unless a request_id's replay holds it).
+/// The arrays of one call that can go back to <see cref="TensorBuffers"/> once its answer is written: its batches (the
+/// layer or the op is done with them when the call returns) and its output (unless a request_id's replay holds it).
+/// Nulls are skipped, and an array named twice goes back once.
 /// </summary>
-public readonly record struct CallBuffers(byte[]? Input, byte[]? Output)
+public readonly struct CallBuffers(params byte[]?[] arrays)
 {
     /// <summary>For a call whose answer has been written (a stream's message once WriteAsync returned).</summary>
     public void ReturnNow()
     {
-        if (Input is { } input)
+        if (arrays is null)
         {
-            TensorBuffers.Return(input);
+            return;
         }
 
-        if (Output is { } output && !ReferenceEquals(output, Input))
+        for (var i = 0; i < arrays.Length; i++)
         {
-            TensorBuffers.Return(output);
+            if (arrays[i] is { } array && !NamedBefore(array, i))
+            {
+                TensorBuffers.Return(array);
+            }
         }
+    }
+
+    private bool NamedBefore(byte[] array, int index)
+    {
+        for (var i = 0; i < index; i++)
+        {
+            if (ReferenceEquals(arrays[i], array))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Once the response has been sent: the answer may still be serialized after the handler returns.</summary>
     public void ReturnAfterResponse(HttpContext http)
     {
-        if (Input is not null || Output is not null)
+        if (arrays is not null && Array.FindIndex(arrays, static a => a is not null) >= 0)
         {
             http.Response.RegisterForDispose(new Returner(this));
         }

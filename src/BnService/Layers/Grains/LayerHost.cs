@@ -363,7 +363,8 @@ internal sealed class LayerHost(
                 throw new InvalidShapeException("grad_output.shape", $"grad_output has shape {gradShape} but input has shape {shape}");
             }
 
-            var gradInput = new byte[call.Input.Bytes.Length];
+            // Pooled: the caller gives it back once the answer is written (as train's and infer's outputs).
+            var gradInput = TensorBuffers.Rent(call.Input.Bytes.Length);
             var result = layer.Backward(shape, Floats(call.Input.Bytes), Floats(call.GradOutput.Bytes),
                 MemoryMarshal.Cast<byte, float>(gradInput.AsSpan()), call.IsTraining, call.LearningRate);
             return new BackwardReply(new GrainTensor(call.Input.Shape, gradInput), result.GradGamma, result.GradBeta, result.RegularizationLoss);
