@@ -140,6 +140,8 @@ public static class LayerRoutes
         var input = new BackwardInput(body.Input.ToTensorData("input", limit, minRank: 2), body.GradOutput.ToTensorData("grad_output", limit, minRank: 2),
             body.IsTraining ?? true, body.Apply?.LearningRate);
         var outcome = await services.Layers.BackwardAsync(name, input, cancellationToken);
+        // The layer is done with both batches; grad_input is free once written.
+        new CallBuffers(input.Input.Bytes, input.GradOutput.Bytes, outcome.GradInput.Bytes).ReturnAfterResponse(request.HttpContext);
         return TypedResults.Ok(new BackwardResponse(outcome.GradInput, outcome.GradGamma, outcome.GradBeta, outcome.RegularizationLoss));
     }
 
