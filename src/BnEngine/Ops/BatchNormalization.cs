@@ -21,6 +21,20 @@ public static class BatchNormalization
     /// <exception cref="NonFiniteInputException">An input holds NaN or an infinity, or the output overflows float32.</exception>
     public static Tensor Compute(Tensor x, Tensor mean, Tensor variance, Tensor? offset, Tensor? scale, double varianceEpsilon)
     {
+        // A null x is refused by the checks inside, as before.
+        var y = new float[x?.Data.Length ?? 0];
+        Compute(x!, mean, variance, offset, scale, varianceEpsilon, y);
+        return new Tensor(x!.Shape, y);
+    }
+
+    /// <summary>
+    /// As <see cref="Compute(Tensor, Tensor, Tensor, Tensor?, Tensor?, double)"/>, with y written into
+    /// <paramref name="output"/> (x's element count of values; a caller's reused buffer), which holds no result when
+    /// this throws.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="output"/> is not x's element count long.</exception>
+    public static void Compute(Tensor x, Tensor mean, Tensor variance, Tensor? offset, Tensor? scale, double varianceEpsilon, Span<float> output)
+    {
         var xs = OpInputs.FiniteData(x, "x");
         var shape = x.Shape;
         var parameters = new List<Parameter>(4)
@@ -92,7 +106,12 @@ public static class BatchNormalization
             }
         }
 
-        var y = new float[xs.Length];
+        if (output.Length != xs.Length)
+        {
+            throw new ArgumentException($"the output holds {output.Length} values; x has {xs.Length}", nameof(output));
+        }
+
+        var y = output;
         if (VaryingBlock(shape, paramDims) is { } layout)
         {
             ChannelKernels.MultiplyAdd(xs, y, layout, a, b);
@@ -107,8 +126,6 @@ public static class BatchNormalization
         {
             throw new NonFiniteInputException("x", $"the output overflows float32 at index {bad}; x is too large for this normalization");
         }
-
-        return new Tensor(shape, y);
     }
 
     /// <summary>The [Outer, Channels, Inner] view when the parameters vary along one contiguous block of axes; otherwise null.</summary>
