@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using BnEngine;
 using BnService.Layers;
 using BnService.Security;
@@ -116,11 +117,14 @@ public sealed class BatchNormGrpcService(ILayerOperations layers, TensorWire ten
         var weights = tensors.ReadOptional(request.FrequencyWeights, "frequency_weights");
         var result = BnEngine.Moments.Compute(TensorWire.ToEngine(input), request.Axes, request.KeepDims,
             weights is null ? null : TensorWire.ToEngine(weights));
-        return Task.FromResult(new Proto.MomentsResponse
+        var response = new Proto.MomentsResponse
         {
             Mean = TensorWire.Write(TensorWire.FromEngine(result.Mean), encoding),
             Variance = TensorWire.Write(TensorWire.FromEngine(result.Variance), encoding),
-        });
+        };
+        // The engine is done with the operands (the results are arrays of their own).
+        new CallBuffers(input.Bytes, weights?.Bytes).ReturnAfterResponse(context.GetHttpContext());
+        return Task.FromResult(response);
     }
 
     [RequireAccess(AccessRole.Read)]
@@ -131,9 +135,14 @@ public sealed class BatchNormGrpcService(ILayerOperations layers, TensorWire ten
         var variance = tensors.Read(request.Variance, "variance").Tensor;
         var offset = tensors.ReadOptional(request.Offset, "offset");
         var scale = tensors.ReadOptional(request.Scale, "scale");
-        var output = BnEngine.BatchNormalization.Compute(TensorWire.ToEngine(x), TensorWire.ToEngine(mean), TensorWire.ToEngine(variance),
-            offset is null ? null : TensorWire.ToEngine(offset), scale is null ? null : TensorWire.ToEngine(scale), request.VarianceEpsilon);
-        return Task.FromResult(new Proto.BatchNormalizationResponse { Output = TensorWire.Write(TensorWire.FromEngine(output), encoding) });
+        var output = new TensorData(x.Shape, TensorBuffers.Rent(x.Bytes.Length));
+        BnEngine.BatchNormalization.Compute(TensorWire.ToEngine(x), TensorWire.ToEngine(mean), TensorWire.ToEngine(variance),
+            offset is null ? null : TensorWire.ToEngine(offset), scale is null ? null : TensorWire.ToEngine(scale), request.VarianceEpsilon,
+            MemoryMarshal.Cast<byte, float>(output.Bytes.AsSpan()));
+        // The output has x's shape: answered in x's tensor message (the request is not read after this).
+        var response = new Proto.BatchNormalizationResponse { Output = TensorWire.Answer(request.X, output, encoding) };
+        new CallBuffers(x.Bytes, mean.Bytes, variance.Bytes, offset?.Bytes, scale?.Bytes, output.Bytes).ReturnAfterResponse(context.GetHttpContext());
+        return Task.FromResult(response);
     }
 
     /// <summary>One response per request, in order; the next request is read only once the previous answer is written.</summary>

@@ -68,8 +68,8 @@ public sealed class TensorWire(long maxTensorBytes)
     /// <summary>Reads an optional tensor: null when the message does not carry it.</summary>
     public TensorData? ReadOptional(ProtoTensor? tensor, string field) => tensor is null ? null : Read(tensor, field).Tensor;
 
-    /// <summary>The engine's view of a tensor (copied once, for the stateless operations).</summary>
-    public static Tensor ToEngine(TensorData tensor) => new(tensor.Shape, tensor.Values.ToArray());
+    /// <summary>The engine's view of a tensor, for the stateless operations (its values in place, not copied).</summary>
+    public static Tensor ToEngine(TensorData tensor) => EngineTensors.View(tensor);
 
     public static TensorData FromEngine(Tensor tensor) => TensorData.FromFloats(tensor.Shape, tensor.Data.Span);
 

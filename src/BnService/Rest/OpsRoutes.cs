@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using BnEngine;
 using BnService.Layers;
 using BnService.Rest.Contracts;
@@ -28,8 +29,11 @@ public static class OpsRoutes
     {
         var body = await bodies.ReadJsonAsync<MomentsRequest>(request, cancellationToken);
         var limit = bodies.Limits.MaxBatchBytes;
-        var result = BnEngine.Moments.Compute(body.Input.ToTensor("input", limit), body.Axes, body.KeepDims,
-            body.FrequencyWeights?.ToTensor("frequency_weights", limit));
+        var input = body.Input.ToTensorData("input", limit);
+        var weights = body.FrequencyWeights?.ToTensorData("frequency_weights", limit);
+        var result = BnEngine.Moments.Compute(EngineTensors.View(input), body.Axes, body.KeepDims, weights is null ? null : EngineTensors.View(weights));
+        // The engine is done with the operands (the results are arrays of their own).
+        new CallBuffers(input.Bytes, weights?.Bytes).ReturnAfterResponse(request.HttpContext);
         return TypedResults.Ok(new MomentsResponse(Data(result.Mean), Data(result.Variance)));
     }
 
@@ -38,10 +42,17 @@ public static class OpsRoutes
     {
         var body = await bodies.ReadJsonAsync<BatchNormalizationRequest>(request, cancellationToken);
         var limit = bodies.Limits.MaxBatchBytes;
-        var output = BnEngine.BatchNormalization.Compute(body.X.ToTensor("x", limit), body.Mean.ToTensor("mean", limit),
-            body.Variance.ToTensor("variance", limit), body.Offset?.ToTensor("offset", limit), body.Scale?.ToTensor("scale", limit),
-            body.VarianceEpsilon);
-        return TypedResults.Ok(new BatchNormalizationResponse(Data(output)));
+        var x = body.X.ToTensorData("x", limit);
+        var mean = body.Mean.ToTensorData("mean", limit);
+        var variance = body.Variance.ToTensorData("variance", limit);
+        var offset = body.Offset?.ToTensorData("offset", limit);
+        var scale = body.Scale?.ToTensorData("scale", limit);
+        var output = new TensorData(x.Shape, TensorBuffers.Rent(x.Bytes.Length));
+        BnEngine.BatchNormalization.Compute(EngineTensors.View(x), EngineTensors.View(mean), EngineTensors.View(variance),
+            offset is null ? null : EngineTensors.View(offset), scale is null ? null : EngineTensors.View(scale), body.VarianceEpsilon,
+            MemoryMarshal.Cast<byte, float>(output.Bytes.AsSpan()));
+        new CallBuffers(x.Bytes, mean.Bytes, variance.Bytes, offset?.Bytes, scale?.Bytes, output.Bytes).ReturnAfterResponse(request.HttpContext);
+        return TypedResults.Ok(new BatchNormalizationResponse(output));
     }
 
     private static TensorData Data(Tensor tensor) => TensorData.FromFloats(tensor.Shape, tensor.Data.Span);

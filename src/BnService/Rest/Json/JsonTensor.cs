@@ -32,11 +32,4 @@ public sealed class JsonTensor(long[] shape, byte[] bytes, int count)
         var exact = Bytes.Length == 4 * Count ? Bytes : Bytes.AsSpan(0, 4 * Count).ToArray();
         return new TensorData(shape, exact);
     }
-
-    /// <summary>The engine's tensor type, for the stateless ops.</summary>
-    public Tensor ToTensor(string field, long maxBytes)
-    {
-        var data = ToTensorData(field, maxBytes);
-        return new Tensor(data.Shape, data.Values.ToArray());
-    }
 }
