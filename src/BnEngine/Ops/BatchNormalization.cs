@@ -1,3 +1,4 @@
+using System.Buffers;
 using BnEngine.Kernels;
 
 namespace BnEngine;
@@ -73,55 +74,64 @@ public static class BatchNormalization
             count *= d;
         }
 
-        var a = new float[count];
-        var b = new float[count];
-        var rows = new StridedRows(paramDims, parameters.ConvertAll(p => p.Strides).ToArray());
-        var k = 0;
-        for (var r = 0; r < rows.RowCount; r++, rows.Advance())
+        // a and b for each parameter element: as many as x's values when a parameter has x's full shape, so pooled.
+        var coefficients = ArrayPool<float>.Shared.Rent(2 * count);
+        try
         {
-            for (var j = 0; j < rows.RowLength; j++, k++)
+            var a = coefficients.AsSpan(0, count);
+            var b = coefficients.AsSpan(count, count);
+            var rows = new StridedRows(paramDims, parameters.ConvertAll(p => p.Strides).ToArray());
+            var k = 0;
+            for (var r = 0; r < rows.RowCount; r++, rows.Advance())
             {
-                double Value(int i) => parameters[i].Data.Span[rows.Offsets[i] + j * rows.LastStride(i)];
-                var v = Value(1);
-                if (!(v + varianceEpsilon > 0))
+                for (var j = 0; j < rows.RowLength; j++, k++)
                 {
-                    throw new InvalidOptionException("variance",
-                        $"variance + variance_epsilon must be positive; variance holds {(float)v} at index {rows.Offsets[1] + j * rows.LastStride(1)} with variance_epsilon {varianceEpsilon}");
-                }
+                    double Value(int i) => parameters[i].Data.Span[rows.Offsets[i] + j * rows.LastStride(i)];
+                    var v = Value(1);
+                    if (!(v + varianceEpsilon > 0))
+                    {
+                        throw new InvalidOptionException("variance",
+                            $"variance + variance_epsilon must be positive; variance holds {(float)v} at index {rows.Offsets[1] + j * rows.LastStride(1)} with variance_epsilon {varianceEpsilon}");
+                    }
 
-                var inv = 1.0 / Math.Sqrt(v + varianceEpsilon);
-                if (hasScale)
-                {
-                    inv *= Value(parameters.Count - 1);
-                }
+                    var inv = 1.0 / Math.Sqrt(v + varianceEpsilon);
+                    if (hasScale)
+                    {
+                        inv *= Value(parameters.Count - 1);
+                    }
 
-                var shift = (hasOffset ? Value(2) : 0.0) - Value(0) * inv;
-                a[k] = (float)inv;
-                b[k] = (float)shift;
-                if (!float.IsFinite(a[k]) || !float.IsFinite(b[k]))
-                {
-                    throw new InvalidOptionException("variance",
-                        $"rsqrt(variance + variance_epsilon) overflows float32 at index {rows.Offsets[1] + j * rows.LastStride(1)}; variance + variance_epsilon is too small");
+                    var shift = (hasOffset ? Value(2) : 0.0) - Value(0) * inv;
+                    a[k] = (float)inv;
+                    b[k] = (float)shift;
+                    if (!float.IsFinite(a[k]) || !float.IsFinite(b[k]))
+                    {
+                        throw new InvalidOptionException("variance",
+                            $"rsqrt(variance + variance_epsilon) overflows float32 at index {rows.Offsets[1] + j * rows.LastStride(1)}; variance + variance_epsilon is too small");
+                    }
                 }
             }
+
+            if (output.Length != xs.Length)
+            {
+                throw new ArgumentException($"the output holds {output.Length} values; x has {xs.Length}", nameof(output));
+            }
+
+            var y = output;
+            if (VaryingBlock(shape, paramDims) is { } layout)
+            {
+                ChannelKernels.MultiplyAdd(xs, y, layout, a, b);
+            }
+            else
+            {
+                StridedMultiplyAdd(xs, y, shape, paramDims, a, b);
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(coefficients);
         }
 
-        if (output.Length != xs.Length)
-        {
-            throw new ArgumentException($"the output holds {output.Length} values; x has {xs.Length}", nameof(output));
-        }
-
-        var y = output;
-        if (VaryingBlock(shape, paramDims) is { } layout)
-        {
-            ChannelKernels.MultiplyAdd(xs, y, layout, a, b);
-        }
-        else
-        {
-            StridedMultiplyAdd(xs, y, shape, paramDims, a, b);
-        }
-
-        var bad = FiniteScan.FirstNonFinite(y);
+        var bad = FiniteScan.FirstNonFinite(output);
         if (bad >= 0)
         {
             throw new NonFiniteInputException("x", $"the output overflows float32 at index {bad}; x is too large for this normalization");
@@ -170,7 +180,8 @@ public static class BatchNormalization
         return new ChannelLayout(outer, channels, inner);
     }
 
-    private static void StridedMultiplyAdd(ReadOnlySpan<float> x, Span<float> y, TensorShape shape, int[] paramDims, float[] a, float[] b)
+    private static void StridedMultiplyAdd(ReadOnlySpan<float> x, Span<float> y, TensorShape shape, int[] paramDims, ReadOnlySpan<float> a,
+        ReadOnlySpan<float> b)
     {
         var rank = shape.Rank;
         var inputStrides = new int[rank];
