@@ -14,6 +14,12 @@ internal static class Batches
     public const int Count = Rows * Channels;
     public const int Bytes = Count * sizeof(float);
 
+    /// <summary>
+    /// The most a call may allocate: an eighth of one batch. A call takes 5 to 15 KB; before its arrays were pooled, 2 to
+    /// 6 MB. The room is for one pooled array missed in a run (the pool is shared by the whole process).
+    /// </summary>
+    public const int MaxBytesPerCall = Bytes / 8;
+
     public static readonly long[] Shape = [Rows, Channels];
 
     public static readonly TensorShape EngineShape = TensorShape.Create(Shape, "shape");

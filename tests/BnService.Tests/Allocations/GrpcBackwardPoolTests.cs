@@ -59,7 +59,7 @@ public sealed class GrpcBackwardPoolTests(ServiceFixture fixture, ITestOutputHel
         var perCall = CallAllocations.PerCall(() => CallOnThisThread(service, call, payload, written));
 
         output.WriteLine($"gRPC Backward ({(raw ? "raw_data" : "data")}), 1 MB: {perCall} bytes allocated per call");
-        Assert.True(perCall < Batches.Bytes / 16, $"{perCall} bytes allocated per call");
+        Assert.True(perCall < Batches.MaxBytesPerCall, $"{perCall} bytes allocated per call");
     }
 
     private async Task<string> LayerAsync(string name)

@@ -73,7 +73,7 @@ public sealed class GrpcOpsPoolTests(ServiceFixture fixture, ITestOutputHelper o
         var (input, weights) = OpCases.Moments(7, weighted);
         var perCall = PerCall(MomentsMethod, MomentsRequest(input, weights, raw), static (s, r, c) => s.Moments(r, c));
         output.WriteLine($"gRPC Moments ({(raw ? "raw_data" : "data")}{(weighted ? ", weighted" : "")}), 1 MB: {perCall} bytes allocated per call");
-        Assert.True(perCall < Batches.Bytes / 16, $"{perCall} bytes allocated per call");
+        Assert.True(perCall < Batches.MaxBytesPerCall, $"{perCall} bytes allocated per call");
     }
 
     [Theory]
@@ -84,7 +84,7 @@ public sealed class GrpcOpsPoolTests(ServiceFixture fixture, ITestOutputHelper o
         var request = NormalizationRequest(x, paramShape, mean, variance, offset, scale, raw);
         var perCall = PerCall(NormalizationMethod, request, static (s, r, c) => s.BatchNormalization(r, c));
         output.WriteLine($"gRPC BatchNormalization ({(raw ? "raw_data" : "data")}{(fullShape ? ", full-shaped parameters" : "")}), 1 MB: {perCall} bytes allocated per call");
-        Assert.True(perCall < Batches.Bytes / 16, $"{perCall} bytes allocated per call");
+        Assert.True(perCall < Batches.MaxBytesPerCall, $"{perCall} bytes allocated per call");
     }
 
     private static byte[] MomentsRequest(float[] input, float[]? weights, bool raw)

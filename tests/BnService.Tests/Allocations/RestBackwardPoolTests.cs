@@ -58,7 +58,7 @@ public sealed class RestBackwardPoolTests(ServiceFixture fixture, ITestOutputHel
         });
 
         output.WriteLine($"REST backward (JSON), 1 MB: {perCall} bytes allocated per call");
-        Assert.True(perCall < Batches.Bytes / 16, $"{perCall} bytes allocated per call");
+        Assert.True(perCall < Batches.MaxBytesPerCall, $"{perCall} bytes allocated per call");
     }
 
     private async Task<string> LayerAsync(string name)
