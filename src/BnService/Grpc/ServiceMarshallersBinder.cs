@@ -4,7 +4,7 @@ namespace BnService.Grpc;
 
 /// <summary>
 /// Binds a service's methods with the service's own marshallers instead of the generated ones: requests read by
-/// <see cref="RequestMarshallers"/> (a malformed message is INVALID_ARGUMENT; train and infer values into pooled
+/// <see cref="RequestMarshallers"/> (a malformed message is INVALID_ARGUMENT; batch values into pooled
 /// arrays), answers written by <see cref="PackedDataResponses"/> (packed data straight from pooled memory).
 /// </summary>
 public sealed class ServiceMarshallersBinder(ServiceBinderBase inner) : ServiceBinderBase
