@@ -9,9 +9,9 @@ namespace BnService.Rest;
 /// </summary>
 /// <remarks>
 /// The catch-alls take every HTTP method and leave the choice to their route constraint (a POST with a gRPC content
-/// type). Routing decides 405 from the methods of all the candidates of a path before any constraint runs, and gives up
-/// on 405 when one candidate takes every method: so each two-segment REST path (<c>PUT /v1/layers</c>) answered 404
-/// instead of 405. This policy runs before the method policy and splits the candidates by whether the request may be a
+/// type, or a CORS preflight). Routing decides 405 from the methods of all the candidates of a path before any
+/// constraint runs, and gives up on 405 when one candidate takes every method: so each two-segment REST path
+/// (<c>PUT /v1/layers</c>) answered 404 instead of 405. This policy runs before the method policy and splits the candidates by whether the request may be a
 /// gRPC call: if so, all of them, as before (the constraint still decides); if not, the others only, so the method
 /// policy sees the REST routes alone (405 with their methods) and a path with no REST route stays 404.
 /// </remarks>
@@ -19,6 +19,9 @@ public sealed class GrpcCatchAllPolicy : MatcherPolicy, INodeBuilderPolicy
 {
     /// <summary>The name of the route constraint gRPC gives its catch-all routes.</summary>
     private const string CatchAllConstraint = "grpcunimplemented";
+
+    /// <summary>The content types gRPC takes for a call (its constraint's list).</summary>
+    private static readonly string[] GrpcContentTypes = ["application/grpc", "application/grpc-web", "application/grpc-web-text"];
 
     /// <summary>Before the HTTP method policy (order -1000), so that it sees the candidates left here.</summary>
     public override int Order => -1100;
@@ -56,14 +59,25 @@ public sealed class GrpcCatchAllPolicy : MatcherPolicy, INodeBuilderPolicy
             string.Equals(p.Content, CatchAllConstraint, StringComparison.OrdinalIgnoreCase)));
 
     /// <summary>
-    /// Whether the catch-alls' constraint could accept the request: a gRPC content type (<c>application/grpc</c>,
-    /// <c>-web</c>, <c>-web-text</c>, with any suffix), or a CORS preflight, which it lets through. A superset of what it
-    /// accepts, so that it alone still decides for these.
+    /// Whether the catch-alls' constraint accepts the request, as gRPC decides it: a CORS preflight (OPTIONS with
+    /// <c>Access-Control-Request-Method</c>, with or without <c>Origin</c>), which it lets through for CORS, or a POST with
+    /// a gRPC content type. Exactly what the constraint accepts, so that it is a superset of it no wider than needed.
     /// </summary>
     public static bool MayBeGrpcCall(HttpRequest request) =>
-        request.ContentType?.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase) == true
-        || (HttpMethods.IsOptions(request.Method) && request.Headers.ContainsKey(HeaderNames.Origin)
-            && request.Headers.ContainsKey(HeaderNames.AccessControlRequestMethod));
+        IsCorsPreflight(request) || (HttpMethods.IsPost(request.Method) && IsGrpcContentType(request.ContentType));
+
+    /// <summary>gRPC's test for a CORS preflight: OPTIONS with <c>Access-Control-Request-Method</c>.</summary>
+    private static bool IsCorsPreflight(HttpRequest request) =>
+        HttpMethods.IsOptions(request.Method) && request.Headers.ContainsKey(HeaderNames.AccessControlRequestMethod);
+
+    /// <summary>
+    /// <c>application/grpc</c>, <c>application/grpc-web</c> or <c>application/grpc-web-text</c> (any case), alone or
+    /// followed by a message format (<c>+proto</c>) or parameters (<c>; charset=utf-8</c>).
+    /// </summary>
+    private static bool IsGrpcContentType(string? contentType) =>
+        contentType is not null && GrpcContentTypes.Any(type =>
+            contentType.StartsWith(type, StringComparison.OrdinalIgnoreCase)
+            && (contentType.Length == type.Length || contentType[type.Length] is '+' or ';'));
 
     private sealed class JumpTable(int grpc, int other) : PolicyJumpTable
     {

@@ -61,12 +61,15 @@ public static class SwaggerSetup
     /// <summary>
     /// 405 (with <c>Allow</c>; the problem comes from the status code pages) for another method than GET or HEAD on
     /// Swagger UI's pages and the document. They are served by middleware, not endpoints, so routing cannot answer it.
+    /// A request that may be a gRPC call (<c>POST /swagger/index.html</c> as <c>application/grpc</c>) is gRPC's to answer
+    /// (UNIMPLEMENTED), as on any other path.
     /// </summary>
     private static Task RefuseWritesToPages(HttpContext context, RequestDelegate next)
     {
         var request = context.Request;
         if (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method)
-            || !Pages.Contains(request.Path.Value ?? "", StringComparer.OrdinalIgnoreCase))
+            || !Pages.Contains(request.Path.Value ?? "", StringComparer.OrdinalIgnoreCase)
+            || GrpcCatchAllPolicy.MayBeGrpcCall(request))
         {
             return next(context);
         }

@@ -6,7 +6,10 @@ using static BnService.Tests.Infrastructure.RestCalls;
 
 namespace BnService.Tests.Rest;
 
-/// <summary>The real process on its two ports: 405 for a wrong method on the REST port, UNIMPLEMENTED for unknown gRPC methods on the gRPC port.</summary>
+/// <summary>
+/// The real process on its two ports: 405 for a wrong method on the REST port, UNIMPLEMENTED for unknown gRPC methods on
+/// the gRPC port, also for a gRPC call to a Swagger page.
+/// </summary>
 public sealed class MethodNotAllowedProcessTests
 {
     [Fact]
@@ -23,6 +26,16 @@ public sealed class MethodNotAllowedProcessTests
         using (var unknown = await rest.PutAsync("/v1/nothing", Json("{}")))
         {
             await AssertProblemAsync(unknown, HttpStatusCode.NotFound);
+        }
+
+        // A gRPC call to a Swagger page over h2c is gRPC's: UNIMPLEMENTED, not the page's 405.
+        using (var h2c = new HttpClient { BaseAddress = service.GrpcAddress, DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact })
+        {
+            var content = new ByteArrayContent([0, 0, 0, 0, 0]);
+            content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/grpc");
+            using var call = await h2c.PostAsync("/swagger/index.html", content);
+            Assert.Equal(HttpStatusCode.OK, call.StatusCode);
+            Assert.Equal("12", Assert.Single(call.Headers.GetValues("grpc-status")));
         }
 
         using var channel = GrpcChannel.ForAddress(service.GrpcAddress);

@@ -20,8 +20,9 @@ namespace BnService.Tests.Rest;
 [Collection(SharedServiceCollection.Name)]
 public sealed partial class MethodNotAllowedTests(SharedService service, ITestOutputHelper output)
 {
-    // Not HEAD: its 405 carries no body to show the problem.
-    private static readonly string[] Methods = [HttpMethods.Get, HttpMethods.Post, HttpMethods.Put, HttpMethods.Delete, HttpMethods.Patch, HttpMethods.Options];
+    // HEAD too: its 405 carries Allow but no body to show the problem (a GET route answers HEAD 405, as minimal APIs do).
+    private static readonly string[] Methods =
+        [HttpMethods.Get, HttpMethods.Head, HttpMethods.Post, HttpMethods.Put, HttpMethods.Delete, HttpMethods.Patch, HttpMethods.Options];
 
     private readonly HttpClient _client = service.CreateClient();
 
@@ -59,6 +60,8 @@ public sealed partial class MethodNotAllowedTests(SharedService service, ITestOu
     [InlineData("GET", "/v1/ops/moments")]
     [InlineData("POST", "/metrics")]
     [InlineData("OPTIONS", "/v1/layers")]
+    [InlineData("HEAD", "/metrics")]
+    [InlineData("HEAD", "/v1/layers")]
     public async Task TheReportedCallsAnswer405(string method, string path)
     {
         var allowed = RestRoutes()[path.TrimEnd('/')]!;
@@ -81,6 +84,19 @@ public sealed partial class MethodNotAllowedTests(SharedService service, ITestOu
                 await AssertMethodNotAllowedAsync(method, page, [HttpMethods.Get, HttpMethods.Head]);
             }
         }
+    }
+
+    /// <summary>A gRPC call to a Swagger page (a two-segment path, which gRPC's catch-all matches) is gRPC's: UNIMPLEMENTED.</summary>
+    [Fact]
+    public async Task AGrpcCallToASwaggerPageIsGrpcsUnimplemented()
+    {
+        const string page = "/swagger/index.html";
+        var content = new ByteArrayContent([0, 0, 0, 0, 0]);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/grpc");
+        using var request = new HttpRequestMessage(HttpMethod.Post, page) { Content = content, Version = HttpVersion.Version20 };
+        using var response = await _client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("12", Assert.Single(response.Headers.GetValues("grpc-status")));
     }
 
     [Theory]
@@ -117,8 +133,16 @@ public sealed partial class MethodNotAllowedTests(SharedService service, ITestOu
 
     private async Task AssertMethodNotAllowedAsync(string method, string path, IReadOnlyCollection<string> allowed)
     {
-        using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = method == HttpMethods.Get ? null : Json("{}") };
+        var bodiless = HttpMethods.IsGet(method) || HttpMethods.IsHead(method);
+        using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = bodiless ? null : Json("{}") };
         using var response = await _client.SendAsync(request);
+        if (HttpMethods.IsHead(method))
+        {
+            Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+            Assert.Equal(allowed.Order(StringComparer.Ordinal), response.Content.Headers.Allow.Order(StringComparer.Ordinal));
+            return;
+        }
+
         var problem = await AssertProblemAsync(response, HttpStatusCode.MethodNotAllowed);
         Assert.Equal(allowed.Order(StringComparer.Ordinal), response.Content.Headers.Allow.Order(StringComparer.Ordinal));
         Assert.Contains(path, (string?)problem["detail"], StringComparison.Ordinal);
