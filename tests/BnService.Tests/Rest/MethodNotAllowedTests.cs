@@ -40,6 +40,8 @@ public sealed partial class MethodNotAllowedTests(SharedService service, ITestOu
         foreach (var (pattern, allowed) in routes)
         {
             Assert.True(allowed is not null, $"{pattern} takes every method: declare the ones it serves");
+            // Every route answers HEAD 405 (minimal APIs' GET routes do): one that took HEAD would be a visible change.
+            Assert.False(allowed.Contains(HttpMethods.Head, StringComparer.OrdinalIgnoreCase), $"{pattern} takes HEAD, unlike every other route");
             var path = Path(pattern);
             foreach (var method in Methods.Except(allowed, StringComparer.OrdinalIgnoreCase))
             {
