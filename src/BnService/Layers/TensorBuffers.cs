@@ -9,6 +9,9 @@ namespace BnService.Layers;
 /// gen2 collection's share), and a small one too, since at thousands of small calls a second their 8 KB arrays were
 /// most of what the collector cleared. Arrays under <see cref="MinPooledBytes"/> are plain allocations. An array is
 /// returned only by whoever knows that nothing holds it any more; an array never returned is simply collected.
+/// That is why a call that fails returns nothing: after a timeout, a grain call still queued may hold its arrays by
+/// reference (grain messages are immutable, passed by reference within a silo), so giving them back in a
+/// <c>finally</c> could hand a live array to the next call.
 /// </summary>
 public static class TensorBuffers
 {
