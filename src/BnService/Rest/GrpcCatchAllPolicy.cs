@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Routing.Matching;
-using Microsoft.Net.Http.Headers;
 
 namespace BnService.Rest;
 
@@ -14,6 +13,11 @@ namespace BnService.Rest;
 /// (<c>PUT /v1/layers</c>) answered 404 instead of 405. This policy runs before the method policy and splits the candidates by whether the request may be a
 /// gRPC call: if so, all of them, as before (the constraint still decides); if not, the others only, so the method
 /// policy sees the REST routes alone (405 with their methods) and a path with no REST route stays 404.
+/// A CORS preflight is no gRPC call in this service: gRPC's constraint lets one through only so that CORS middleware,
+/// which runs between routing and the endpoint, can answer it, and its catch-all answers one that reaches it 404
+/// itself ("CORS preflight request should be handled by CORS middleware"). The service has no CORS middleware (and no
+/// gRPC-Web, the only gRPC a browser could send), so a preflight on a REST path gets the REST route's 405 like any
+/// other method the route does not take.
 /// </remarks>
 public sealed class GrpcCatchAllPolicy : MatcherPolicy, INodeBuilderPolicy
 {
@@ -59,16 +63,12 @@ public sealed class GrpcCatchAllPolicy : MatcherPolicy, INodeBuilderPolicy
             string.Equals(p.Content, CatchAllConstraint, StringComparison.OrdinalIgnoreCase)));
 
     /// <summary>
-    /// Whether the catch-alls' constraint accepts the request, as gRPC decides it: a CORS preflight (OPTIONS with
-    /// <c>Access-Control-Request-Method</c>, with or without <c>Origin</c>), which it lets through for CORS, or a POST with
-    /// a gRPC content type. Exactly what the constraint accepts, so that it is a superset of it no wider than needed.
+    /// Whether the request may be a gRPC call: a POST with a gRPC content type, which the catch-alls' constraint
+    /// accepts. The constraint also accepts a CORS preflight (OPTIONS with <c>Access-Control-Request-Method</c>) for
+    /// CORS middleware to answer; with none here, gRPC would answer it 404, so a preflight is left to the REST routes.
     /// </summary>
     public static bool MayBeGrpcCall(HttpRequest request) =>
-        IsCorsPreflight(request) || (HttpMethods.IsPost(request.Method) && IsGrpcContentType(request.ContentType));
-
-    /// <summary>gRPC's test for a CORS preflight: OPTIONS with <c>Access-Control-Request-Method</c>.</summary>
-    private static bool IsCorsPreflight(HttpRequest request) =>
-        HttpMethods.IsOptions(request.Method) && request.Headers.ContainsKey(HeaderNames.AccessControlRequestMethod);
+        HttpMethods.IsPost(request.Method) && IsGrpcContentType(request.ContentType);
 
     /// <summary>
     /// <c>application/grpc</c>, <c>application/grpc-web</c> or <c>application/grpc-web-text</c> (any case), alone or

@@ -2,7 +2,9 @@ using System.Text.Json.Nodes;
 using BnEngine;
 using BnService.Layers;
 using BnService.Rest.Json;
+using Microsoft.Extensions.FileProviders;
 using Microsoft.OpenApi;
+using Swashbuckle.AspNetCore.SwaggerUI;
 
 namespace BnService.Rest;
 
@@ -13,6 +15,13 @@ public static class SwaggerSetup
 
     /// <summary>Swagger UI's pages (the entry, which redirects, and the page) and the document.</summary>
     public static readonly IReadOnlyList<string> Pages = ["/swagger", "/swagger/", "/swagger/index.html", DocumentPath];
+
+    /// <summary>
+    /// Swagger UI's static files (its scripts, styles and icons, <c>/swagger/index.css</c>), which its middleware serves
+    /// from these files embedded in its package.
+    /// </summary>
+    public static readonly IFileProvider UiFiles =
+        new EmbeddedFileProvider(typeof(SwaggerUIOptions).Assembly, "Swashbuckle.AspNetCore.SwaggerUI.node_modules.swagger_ui_dist");
 
     public static WebApplicationBuilder AddBnSwagger(this WebApplicationBuilder builder)
     {
@@ -60,15 +69,15 @@ public static class SwaggerSetup
 
     /// <summary>
     /// 405 (with <c>Allow</c>; the problem comes from the status code pages) for another method than GET or HEAD on
-    /// Swagger UI's pages and the document. They are served by middleware, not endpoints, so routing cannot answer it.
-    /// A request that may be a gRPC call (<c>POST /swagger/index.html</c> as <c>application/grpc</c>) is gRPC's to answer
-    /// (UNIMPLEMENTED), as on any other path.
+    /// Swagger UI's pages, its static files and the document. They are served by middleware, not endpoints, so routing
+    /// cannot answer it. A request that may be a gRPC call (<c>POST /swagger/index.html</c> as <c>application/grpc</c>)
+    /// is gRPC's to answer (UNIMPLEMENTED), as on any other path.
     /// </summary>
     private static Task RefuseWritesToPages(HttpContext context, RequestDelegate next)
     {
         var request = context.Request;
         if (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method)
-            || !Pages.Contains(request.Path.Value ?? "", StringComparer.OrdinalIgnoreCase)
+            || !IsPageOrFile(request.Path)
             || GrpcCatchAllPolicy.MayBeGrpcCall(request))
         {
             return next(context);
@@ -78,6 +87,12 @@ public static class SwaggerSetup
         context.Response.Headers.Allow = $"{HttpMethods.Get}, {HttpMethods.Head}";
         return Task.CompletedTask;
     }
+
+    /// <summary>One of <see cref="Pages"/>, or one of <see cref="UiFiles"/> (<c>/swagger/{file}</c>, as a GET finds it).</summary>
+    private static bool IsPageOrFile(PathString path) =>
+        Pages.Contains(path.Value ?? "", StringComparer.OrdinalIgnoreCase)
+        || (path.StartsWithSegments("/swagger", out var rest) && rest.Value is ['/', .. var file]
+            && file.Length > 0 && !file.Contains('/', StringComparison.Ordinal) && UiFiles.GetFileInfo(file).Exists);
 
     private static OpenApiSchema TensorSchema() => new()
     {

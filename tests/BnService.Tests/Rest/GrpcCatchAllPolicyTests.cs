@@ -12,9 +12,11 @@ using static BnService.Tests.Infrastructure.RestCalls;
 namespace BnService.Tests.Rest;
 
 /// <summary>
-/// <see cref="GrpcCatchAllPolicy.MayBeGrpcCall"/> is what gRPC's catch-all constraint accepts (no narrower, or a gRPC
-/// call would lose its answer; no wider, or a REST path's wrong method would lose its 405): compared with the constraint
-/// itself over methods, content types and CORS headers, and seen through the service's answers.
+/// <see cref="GrpcCatchAllPolicy.MayBeGrpcCall"/> is what gRPC's catch-all constraint accepts as a call (no narrower,
+/// or a gRPC call would lose its answer; no wider, or a REST path's wrong method would lose its 405): compared with the
+/// constraint itself over methods, content types and CORS headers, and seen through the service's answers. The
+/// constraint also accepts a CORS preflight, only for CORS middleware to answer; with none in this service, gRPC answers
+/// a preflight 404 itself, so it is left to the REST routes (405).
 /// </summary>
 [Collection(SharedServiceCollection.Name)]
 public sealed class GrpcCatchAllPolicyTests(SharedService service, ITestOutputHelper output)
@@ -57,9 +59,13 @@ public sealed class GrpcCatchAllPolicyTests(SharedService service, ITestOutputHe
                     }
 
                     var answers = constraints.Select(c => c.Match(context, null, "unimplementedMethod", new RouteValueDictionary(), RouteDirection.IncomingRequest)).Distinct().ToList();
-                    var expected = Assert.Single(answers);
+                    var constraint = Assert.Single(answers);
+                    // gRPC's test for a preflight: OPTIONS with Access-Control-Request-Method, Origin or not.
+                    var preflight = method == HttpMethods.Options && requestMethod;
+                    Assert.True(!preflight || constraint, $"{method} origin={origin}: gRPC's constraint no longer takes a CORS preflight");
+                    var expected = constraint && !preflight;
                     Assert.True(expected == GrpcCatchAllPolicy.MayBeGrpcCall(context.Request),
-                        $"{method} {contentType ?? "(none)"} origin={origin} access-control-request-method={requestMethod}: the constraint says {expected}");
+                        $"{method} {contentType ?? "(none)"} origin={origin} access-control-request-method={requestMethod}: the constraint says {constraint}");
                     accepted += expected ? 1 : 0;
                 }
             }
@@ -87,25 +93,31 @@ public sealed class GrpcCatchAllPolicyTests(SharedService service, ITestOutputHe
     }
 
     /// <summary>
-    /// A CORS preflight may be gRPC's (its constraint lets it through for CORS), with or without <c>Origin</c>: on a
-    /// two-segment REST path it is left to gRPC's catch-all, which answers an unhandled preflight 404 (no CORS here),
-    /// where the REST route alone would answer 405. A plain OPTIONS stays the REST route's 405.
+    /// A CORS preflight is never a gRPC call here: where no CORS middleware answered it, gRPC answers it with an HTTP
+    /// error itself (its catch-alls 404; a method's own route 405 with <c>Allow: POST</c>, "unhandled CORS preflight"),
+    /// never a call. So on a two-segment REST path it is the REST route's 405, with or without <c>Origin</c>, as a plain
+    /// OPTIONS is.
     /// </summary>
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public async Task ACorsPreflightIsLeftToGrpcsCatchAll(bool origin)
+    public async Task ACorsPreflightIsNoGrpcCallAndARestPathAnswersIt405(bool origin)
     {
-        using var preflight = new HttpRequestMessage(HttpMethod.Options, "/v1/layers");
-        preflight.Headers.Add(HeaderNames.AccessControlRequestMethod, HttpMethods.Post);
-        if (origin)
+        using (var method = await _client.SendAsync(Preflight("/bn.v1.BatchNorm/Train", origin)))
         {
-            preflight.Headers.Add(HeaderNames.Origin, "http://elsewhere.example");
+            Assert.Equal(HttpStatusCode.MethodNotAllowed, method.StatusCode);
+            Assert.Equal(["POST"], method.Content.Headers.Allow);
         }
 
-        using var answer = await _client.SendAsync(preflight);
-        Assert.Equal(HttpStatusCode.NotFound, answer.StatusCode);
-        Assert.Empty(answer.Content.Headers.Allow);
+        foreach (var path in new[] { "/bn.v1.BatchNorm/Nothing", "/no.Such/Service", "/inference.GRPCInferenceService/Nothing" })
+        {
+            using var unknown = await _client.SendAsync(Preflight(path, origin));
+            Assert.True(unknown.StatusCode == HttpStatusCode.NotFound, $"preflight {path}: {(int)unknown.StatusCode}");
+        }
+
+        using var answer = await _client.SendAsync(Preflight("/v1/layers", origin));
+        await AssertProblemAsync(answer, HttpStatusCode.MethodNotAllowed);
+        Assert.Equal(["GET", "POST"], answer.Content.Headers.Allow.Order(StringComparer.Ordinal));
 
         using var plain = new HttpRequestMessage(HttpMethod.Options, "/v1/layers");
         if (origin)
@@ -116,6 +128,18 @@ public sealed class GrpcCatchAllPolicyTests(SharedService service, ITestOutputHe
         using var refused = await _client.SendAsync(plain);
         await AssertProblemAsync(refused, HttpStatusCode.MethodNotAllowed);
         Assert.Equal(["GET", "POST"], refused.Content.Headers.Allow.Order(StringComparer.Ordinal));
+    }
+
+    private static HttpRequestMessage Preflight(string path, bool origin)
+    {
+        var preflight = new HttpRequestMessage(HttpMethod.Options, path);
+        preflight.Headers.Add(HeaderNames.AccessControlRequestMethod, HttpMethods.Post);
+        if (origin)
+        {
+            preflight.Headers.Add(HeaderNames.Origin, "http://elsewhere.example");
+        }
+
+        return preflight;
     }
 
     /// <summary>A request with a gRPC content type but another method than POST is no gRPC call: the REST route's 405, or gRPC method's.</summary>

@@ -14,8 +14,8 @@ namespace BnService.Tests.Rest;
 
 /// <summary>
 /// A known path with a method it does not take answers 405 with <c>Allow</c> and a problem, for every REST route the
-/// service maps (read from its endpoint data source) and for Swagger's pages; an unknown path stays 404; gRPC's answer
-/// to an unknown service or method stays UNIMPLEMENTED.
+/// service maps (read from its endpoint data source) and for Swagger's pages and files, a CORS preflight included; an
+/// unknown path stays 404; gRPC's answer to an unknown service or method stays UNIMPLEMENTED.
 /// </summary>
 [Collection(SharedServiceCollection.Name)]
 public sealed partial class MethodNotAllowedTests(SharedService service, ITestOutputHelper output)
@@ -54,6 +54,45 @@ public sealed partial class MethodNotAllowedTests(SharedService service, ITestOu
         Assert.True(checkedCalls >= routes.Count, $"only {checkedCalls} calls for {routes.Count} routes");
     }
 
+    /// <summary>
+    /// A CORS preflight is no gRPC call here (no CORS middleware for gRPC's catch-all to leave it to): every REST route
+    /// answers it as any method it does not take, with or without <c>Origin</c>, whichever method it asks about.
+    /// </summary>
+    [Fact]
+    public async Task EveryRestRouteAnswersACorsPreflightWith405()
+    {
+        var routes = RestRoutes();
+        Assert.Contains("/v1/layers", routes.Keys);
+        var checkedCalls = 0;
+        foreach (var (pattern, allowed) in routes)
+        {
+            Assert.True(allowed is not null, $"{pattern} takes every method: declare the ones it serves");
+            var path = Path(pattern);
+            foreach (var requested in allowed.Append(HttpMethods.Put))
+            {
+                foreach (var origin in new[] { true, false })
+                {
+                    output.WriteLine($"preflight {path} for {requested}, origin={origin} (takes {string.Join(", ", allowed)})");
+                    await AssertMethodNotAllowedAsync(HttpMethods.Options, path, allowed, Preflight(requested, origin));
+                    checkedCalls++;
+                }
+            }
+        }
+
+        Assert.True(checkedCalls >= 4 * routes.Count, $"only {checkedCalls} calls for {routes.Count} routes");
+    }
+
+    [Theory]
+    [InlineData("/v1/layers", "POST", true)]
+    [InlineData("/v1/layers", "GET", false)]
+    [InlineData("/v1/layers/x", "DELETE", true)]
+    [InlineData("/metrics", "GET", true)]
+    public async Task TheReportedPreflightsAnswer405(string path, string requested, bool origin)
+    {
+        var allowed = RestRoutes()[path == "/v1/layers/x" ? "/v1/layers/{name}" : path]!;
+        await AssertMethodNotAllowedAsync(HttpMethods.Options, path, allowed, Preflight(requested, origin));
+    }
+
     [Theory]
     [InlineData("PUT", "/v1/layers")]
     [InlineData("DELETE", "/v1/layers")]
@@ -85,14 +124,41 @@ public sealed partial class MethodNotAllowedTests(SharedService service, ITestOu
             {
                 await AssertMethodNotAllowedAsync(method, page, [HttpMethods.Get, HttpMethods.Head]);
             }
+
+            await AssertMethodNotAllowedAsync(HttpMethods.Options, page, [HttpMethods.Get, HttpMethods.Head], Preflight(HttpMethods.Get, origin: true));
+        }
+    }
+
+    /// <summary>Swagger UI's static files (<c>/swagger/index.css</c>...) as its pages: GET serves them, another method is 405.</summary>
+    [Fact]
+    public async Task SwaggersStaticFilesAnswerAnotherMethodWith405()
+    {
+        var files = SwaggerSetup.UiFiles.GetDirectoryContents("").Select(f => f.Name).ToList();
+        Assert.Contains("index.css", files);
+        Assert.Contains("swagger-ui-bundle.js", files);
+        foreach (var file in files)
+        {
+            var path = "/swagger/" + file;
+            using (var get = await _client.GetAsync(path))
+            {
+                Assert.True(get.StatusCode == HttpStatusCode.OK, $"GET {path}: {(int)get.StatusCode}");
+            }
+
+            foreach (var method in new[] { HttpMethods.Post, HttpMethods.Put, HttpMethods.Delete, HttpMethods.Patch, HttpMethods.Options })
+            {
+                await AssertMethodNotAllowedAsync(method, path, [HttpMethods.Get, HttpMethods.Head]);
+            }
+
+            await AssertMethodNotAllowedAsync(HttpMethods.Options, path, [HttpMethods.Get, HttpMethods.Head], Preflight(HttpMethods.Get, origin: true));
         }
     }
 
     /// <summary>A gRPC call to a Swagger page (a two-segment path, which gRPC's catch-all matches) is gRPC's: UNIMPLEMENTED.</summary>
-    [Fact]
-    public async Task AGrpcCallToASwaggerPageIsGrpcsUnimplemented()
+    [Theory]
+    [InlineData("/swagger/index.html")]
+    [InlineData("/swagger/index.css")]
+    public async Task AGrpcCallToASwaggerPageIsGrpcsUnimplemented(string page)
     {
-        const string page = "/swagger/index.html";
         var content = new ByteArrayContent([0, 0, 0, 0, 0]);
         content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/grpc");
         using var request = new HttpRequestMessage(HttpMethod.Post, page) { Content = content, Version = HttpVersion.Version20 };
@@ -112,6 +178,9 @@ public sealed partial class MethodNotAllowedTests(SharedService service, ITestOu
     [InlineData("POST", "/v1/layers/x/train/more")]
     [InlineData("GET", "/v2/nothing")]
     [InlineData("POST", "/swagger/nothing.html")]
+    [InlineData("POST", "/swagger/nothing.css")]
+    [InlineData("POST", "/swagger/index.css/more")]
+    [InlineData("POST", "/swagger-ui.css")]
     [InlineData("GET", "/bn.v1.BatchNorm/Nothing")]
     public async Task AnUnknownPathIsStill404(string method, string path)
     {
@@ -133,10 +202,27 @@ public sealed partial class MethodNotAllowedTests(SharedService service, ITestOu
         }
     }
 
-    private async Task AssertMethodNotAllowedAsync(string method, string path, IReadOnlyCollection<string> allowed)
+    /// <summary>A CORS preflight's headers: the method it asks about, and the page's origin as a browser sends it.</summary>
+    private static Dictionary<string, string> Preflight(string requestedMethod, bool origin)
     {
-        var bodiless = HttpMethods.IsGet(method) || HttpMethods.IsHead(method);
+        var headers = new Dictionary<string, string> { [Microsoft.Net.Http.Headers.HeaderNames.AccessControlRequestMethod] = requestedMethod };
+        if (origin)
+        {
+            headers[Microsoft.Net.Http.Headers.HeaderNames.Origin] = "http://elsewhere.example";
+        }
+
+        return headers;
+    }
+
+    private async Task AssertMethodNotAllowedAsync(string method, string path, IReadOnlyCollection<string> allowed, Dictionary<string, string>? headers = null)
+    {
+        var bodiless = HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || headers is not null;
         using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = bodiless ? null : Json("{}") };
+        foreach (var (name, value) in headers ?? [])
+        {
+            request.Headers.Add(name, value);
+        }
+
         using var response = await _client.SendAsync(request);
         if (HttpMethods.IsHead(method))
         {
