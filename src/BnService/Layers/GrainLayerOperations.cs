@@ -42,11 +42,11 @@ internal sealed class GrainLayerOperations(IGrainFactory grains, LocalLayers loc
         RequestId.Validate(input.RequestId);
         var call = new TrainCall(ToGrain(input.Input), input.BatchWeights, input.RequestId);
         var reply = Unwrap(await Call(Checked(name), call, static (h, c) => h.Train(c), static (g, c) => g.Train(c)));
-        return new TrainOutcome(FromGrain(reply.Output), reply.BatchMean, reply.BatchVariance, reply.Step, reply.PendingUpdates);
+        return new TrainOutcome(Output(reply.Output, input.Input), reply.BatchMean, reply.BatchVariance, reply.Step, reply.PendingUpdates);
     }
 
     public async Task<TensorData> InferAsync(string name, TensorData input, CancellationToken cancellationToken = default) =>
-        FromGrain(Unwrap(await Call(Checked(name), ToGrain(input), static (h, t) => h.Infer(t), static (g, t) => g.Infer(t))));
+        Output(Unwrap(await Call(Checked(name), ToGrain(input), static (h, t) => h.Infer(t), static (g, t) => g.Infer(t))), input);
 
     public async Task<BackwardOutcome> BackwardAsync(string name, BackwardInput input, CancellationToken cancellationToken = default)
     {
@@ -55,7 +55,7 @@ internal sealed class GrainLayerOperations(IGrainFactory grains, LocalLayers loc
         var reply = Unwrap(input.LearningRate is null
             ? await Call(Checked(name), call, static (h, c) => h.Gradients(c), static (g, c) => g.Gradients(c))
             : await Call(Checked(name), call, static (h, c) => h.BackwardApply(c), static (g, c) => g.BackwardApply(c)));
-        return new BackwardOutcome(FromGrain(reply.GradInput), reply.GradGamma, reply.GradBeta, reply.RegularizationLoss);
+        return new BackwardOutcome(Output(reply.GradInput, input.Input), reply.GradGamma, reply.GradBeta, reply.RegularizationLoss);
     }
 
     public async Task<LayerView> CommitAsync(string name, CancellationToken cancellationToken = default) =>
@@ -107,8 +107,17 @@ internal sealed class GrainLayerOperations(IGrainFactory grains, LocalLayers loc
             }
         }
 
+        return await OnGrainAsync(name, argument, onGrain);
+    }
+
+    /// <summary>
+    /// The call through the layer's grain. Apart from <see cref="Call"/>: the lambda's captured values would otherwise be
+    /// allocated on every call, the host's included.
+    /// </summary>
+    private Task<GrainReply<T>> OnGrainAsync<TArg, T>(string name, TArg argument, Func<ILayerGrain, TArg, Task<GrainReply<T>>> onGrain)
+    {
         var layer = _layers.For(name);
-        return await GrainCallRetry.OnceAsync(() => onGrain(layer, argument));
+        return GrainCallRetry.OnceAsync(() => onGrain(layer, argument));
     }
 
     private static string Checked(string name)
@@ -124,5 +133,10 @@ internal sealed class GrainLayerOperations(IGrainFactory grains, LocalLayers loc
 
     private static GrainTensor ToGrain(TensorData tensor) => new(tensor.Shape.ToArray(), tensor.Bytes);
 
-    private static TensorData FromGrain(GrainTensor tensor) => new(TensorShape.Create(tensor.Shape, "output.shape"), tensor.Bytes);
+    /// <summary>
+    /// An answer's tensor of its request's shape (train's and infer's output, backward's grad_input): the request's
+    /// validated shape serves again, unless the grain answered another.
+    /// </summary>
+    private static TensorData Output(GrainTensor output, TensorData input) =>
+        output.Shape.AsSpan().SequenceEqual(input.Shape.Dims) ? new TensorData(input.Shape, output.Bytes) : new(TensorShape.Create(output.Shape, "output.shape"), output.Bytes);
 }
