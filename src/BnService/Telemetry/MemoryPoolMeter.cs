@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using System.Numerics;
 
 namespace BnService.Telemetry;
 
@@ -67,13 +68,13 @@ public sealed class MemoryPoolMeter : IDisposable
         public void Add(long value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
         {
             var name = tags.Length == 1 && tags[0].Key == OwnerTag ? tags[0].Value as string : null;
-            Interlocked.Add(ref For(name).Total, value);
+            For(name).Add(value);
         }
 
         public IEnumerable<Measurement<long>> Observe() =>
             Volatile.Read(ref _owners).Select(owner => owner.Name is null
-                ? new Measurement<long>(Volatile.Read(ref owner.Total))
-                : new Measurement<long>(Volatile.Read(ref owner.Total), new KeyValuePair<string, object?>(OwnerTag, owner.Name)));
+                ? new Measurement<long>(owner.Total)
+                : new Measurement<long>(owner.Total, new KeyValuePair<string, object?>(OwnerTag, owner.Name)));
 
         private Owner For(string? name)
         {
@@ -116,9 +117,38 @@ public sealed class MemoryPoolMeter : IDisposable
         };
     }
 
+    /// <summary>
+    /// One owner's total, kept in one slot per processor, each on a cache line of its own: the thread that receives a
+    /// request and the one that writes an answer rent blocks at the same time on both cores, and a single shared total
+    /// made every measurement wait for the other core's cache line (about 14 µs of a 1 MiB REST call, perf).
+    /// </summary>
     private sealed class Owner(string? name)
     {
+        /// <summary>Longs from one slot to the next: 128 bytes, so no two slots share a cache line or an adjacent-line prefetch.</summary>
+        private const int Stride = 16;
+
+        private readonly long[] _slots = new long[Slots * Stride];
+
+        private static int Slots { get; } = (int)BitOperations.RoundUpToPowerOf2((uint)Environment.ProcessorCount);
+
         public readonly string? Name = name;
-        public long Total;
+
+        /// <summary>The sum of the slots: exact once the measurements being added have landed.</summary>
+        public long Total
+        {
+            get
+            {
+                long total = 0;
+                for (var slot = 0; slot < _slots.Length; slot += Stride)
+                {
+                    total += Volatile.Read(ref _slots[slot]);
+                }
+
+                return total;
+            }
+        }
+
+        /// <summary>Adds to the current processor's slot (atomically: a thread may move to another processor meanwhile).</summary>
+        public void Add(long value) => Interlocked.Add(ref _slots[(Thread.GetCurrentProcessorId() & (Slots - 1)) * Stride], value);
     }
 }
