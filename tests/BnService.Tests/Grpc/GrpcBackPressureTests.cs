@@ -29,7 +29,7 @@ public sealed class GrpcBackPressureTests
         factory.UseKestrel();
         factory.StartServer();
         using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{ports[1]}");
-        using var call = new BatchNorm.BatchNormClient(channel).InferStream();
+        using var call = new BatchNorm.BatchNormClient(CallDeadline.On(channel)).InferStream();
 
         var values = Tensors.Sequence(ValuesPerRequest);
         var writer = Task.Run(async () =>

@@ -15,7 +15,7 @@ public sealed class GrpcHealthAndReflectionTests
     public async Task HealthIsServingWhenTheSiloIsReady(string service)
     {
         await using var host = GrpcHost.Start();
-        var health = new Health.HealthClient(host.Channel);
+        var health = new Health.HealthClient(host.Invoker);
         var response = await health.CheckAsync(new HealthCheckRequest { Service = service });
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, response.Status);
     }
@@ -24,7 +24,7 @@ public sealed class GrpcHealthAndReflectionTests
     public async Task HealthIsNotServingWhileReadyzSaysNotReady()
     {
         await using var host = GrpcHost.Start(s => s.AddSingleton<IReadiness>(new NeverReady()));
-        var health = new Health.HealthClient(host.Channel);
+        var health = new Health.HealthClient(host.Invoker);
 
         var response = await health.CheckAsync(new HealthCheckRequest { Service = "" });
         var readyz = await host.Rest.GetAsync(new Uri("/readyz", UriKind.Relative));
@@ -37,7 +37,7 @@ public sealed class GrpcHealthAndReflectionTests
     public async Task ReflectionListsTheServices()
     {
         await using var host = GrpcHost.Start();
-        var reflection = new ServerReflection.ServerReflectionClient(host.Channel);
+        var reflection = new ServerReflection.ServerReflectionClient(host.Invoker);
         using var call = reflection.ServerReflectionInfo();
         await call.RequestStream.WriteAsync(new ServerReflectionRequest { ListServices = "" });
         await call.RequestStream.CompleteAsync();

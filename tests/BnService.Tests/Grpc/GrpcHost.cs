@@ -1,5 +1,6 @@
 using Bn.V1;
 using BnService.Tests.Infrastructure;
+using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -23,10 +24,14 @@ internal sealed class GrpcHost : IAsyncDisposable
             MaxReceiveMessageSize = null,
             MaxSendMessageSize = null,
         });
-        Client = new BatchNorm.BatchNormClient(Channel);
+        Invoker = CallDeadline.On(Channel);
+        Client = new BatchNorm.BatchNormClient(Invoker);
     }
 
     public GrpcChannel Channel { get; }
+
+    /// <summary>The channel's calls, each with a deadline (<see cref="CallDeadline"/>): what test clients use.</summary>
+    public CallInvoker Invoker { get; }
 
     public BatchNorm.BatchNormClient Client { get; }
 

@@ -13,7 +13,7 @@ public class GrpcRequestLineTests
     {
         await using var service = await ServiceProcess.StartAsync(new Dictionary<string, string> { ["Logging__Json"] = "false" });
         using var channel = GrpcChannel.ForAddress(service.GrpcAddress);
-        var client = new BatchNorm.BatchNormClient(channel);
+        var client = new BatchNorm.BatchNormClient(CallDeadline.On(channel));
         var missing = LayerNames.Unique("line-missing");
         var error = await Assert.ThrowsAsync<RpcException>(() => client.GetLayerAsync(new GetLayerRequest { Name = missing }).ResponseAsync);
         Assert.Equal(StatusCode.NotFound, error.StatusCode);

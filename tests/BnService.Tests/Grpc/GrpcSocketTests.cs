@@ -28,9 +28,9 @@ public sealed class GrpcSocketTests
         factory.UseKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 65536);
         factory.StartServer();
         using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{ports[1]}");
-        var client = new BatchNorm.BatchNormClient(channel);
+        var client = new BatchNorm.BatchNormClient(CallDeadline.On(channel));
 
-        var health = await new Health.HealthClient(channel).CheckAsync(new HealthCheckRequest());
+        var health = await new Health.HealthClient(CallDeadline.On(channel)).CheckAsync(new HealthCheckRequest());
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
 
         var name = LayerNames.Unique("socket");

@@ -8,6 +8,7 @@ using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Xunit.Abstractions;
+using BnService.Tests.Infrastructure;
 using static BnService.Tests.Infrastructure.RestCalls;
 
 namespace BnService.Tests.Hostile;
@@ -48,7 +49,7 @@ public sealed class FuzzTests(ITestOutputHelper output)
         await using var service = new CapturingServiceFactory(new Dictionary<string, string?> { ["Limits:MaxBatchBytes"] = "4096" });
         using var http = service.CreateClient();
         using var channel = GrpcChannel.ForAddress(service.Server.BaseAddress, new GrpcChannelOptions { HttpHandler = service.Server.CreateHandler() });
-        var invoker = channel.CreateCallInvoker();
+        var invoker = CallDeadline.On(channel);
         await CreateLayerAsync(http, LayerA());
         await CreateLayerAsync(http, LayerB());
 

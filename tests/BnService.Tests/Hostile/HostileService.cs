@@ -35,7 +35,7 @@ public sealed class HostileService : CapturingServiceFactory, IAsyncLifetime
         MaxSendMessageSize = null,
     });
 
-    public BatchNorm.BatchNormClient Grpc => new(Channel);
+    public BatchNorm.BatchNormClient Grpc => new(CallDeadline.On(Channel));
 
     /// <summary>An HTTP/2 client on the in-memory server, for gRPC requests written byte by byte.</summary>
     public HttpClient RawHttp2() => new(Server.CreateHandler()) { BaseAddress = Server.BaseAddress };

@@ -78,7 +78,7 @@ public sealed class InferenceAuthTests : IAsyncLifetime
     [Fact]
     public async Task GrpcTrainingNeedsAWriteKey()
     {
-        var client = new Proto.GRPCInferenceService.GRPCInferenceServiceClient(_host.Channel);
+        var client = new Proto.GRPCInferenceService.GRPCInferenceServiceClient(_host.Invoker);
         Assert.True((await client.ServerLiveAsync(new Proto.ServerLiveRequest())).Live);
 
         var request = new Proto.ModelInferRequest { ModelName = _name };

@@ -297,7 +297,7 @@ public sealed class InferenceGrpcTests(InferenceGrpcHost host) : IClassFixture<I
     [Fact]
     public async Task ReflectionListsTheService()
     {
-        var reflection = new ServerReflection.ServerReflectionClient(host.Host.Channel);
+        var reflection = new ServerReflection.ServerReflectionClient(host.Host.Invoker);
         using var call = reflection.ServerReflectionInfo();
         await call.RequestStream.WriteAsync(new ServerReflectionRequest { ListServices = "" });
         await call.RequestStream.CompleteAsync();

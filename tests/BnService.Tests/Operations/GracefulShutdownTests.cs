@@ -49,7 +49,7 @@ public sealed class GracefulShutdownTests : IDisposable
             await CreateLayerAsync(rest, new JsonObject { ["name"] = name, ["channels"] = 4 });
 
             using var channel = GrpcChannel.ForAddress(service.GrpcAddress);
-            var client = new BatchNorm.BatchNormClient(channel);
+            var client = new BatchNorm.BatchNormClient(CallDeadline.On(channel));
             using var stream = client.TrainStream();
             await stream.RequestStream.WriteAsync(Batch(name));
             Assert.True(await stream.ResponseStream.MoveNext(CancellationToken.None));
@@ -59,13 +59,13 @@ public sealed class GracefulShutdownTests : IDisposable
             var uploading = new TaskCompletionSource();
             using var upload = new HttpRequestMessage(HttpMethod.Post, $"/v1/layers/{name}/train") { Content = SlowBatch(256, uploading) };
             var uploaded = rest.SendAsync(upload);
-            await uploading.Task;
+            await uploading.Task.WaitAsync(TimeSpan.FromSeconds(60));
 
             var exited = service.TerminateAsync(TimeSpan.FromSeconds(60));
 
             // The drain: not ready, on both protocols, while the server still answers.
             Assert.Equal("stopping", await ReadinessDuringDrainAsync(service));
-            var health = await new Health.HealthClient(channel).CheckAsync(new HealthCheckRequest());
+            var health = await new Health.HealthClient(CallDeadline.On(channel)).CheckAsync(new HealthCheckRequest());
             Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, health.Status);
 
             // The stream goes on through the drain and after the server stopped accepting.

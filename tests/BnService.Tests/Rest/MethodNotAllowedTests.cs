@@ -197,7 +197,7 @@ public sealed partial class MethodNotAllowedTests(SharedService service, ITestOu
         {
             var method = new Method<byte[], byte[]>(MethodType.Unary, serviceName, methodName,
                 Marshallers.Create(bytes => bytes, bytes => bytes), Marshallers.Create(bytes => bytes, bytes => bytes));
-            var error = await Assert.ThrowsAsync<RpcException>(() => channel.CreateCallInvoker().AsyncUnaryCall(method, null, default, []).ResponseAsync);
+            var error = await Assert.ThrowsAsync<RpcException>(() => CallDeadline.On(channel).AsyncUnaryCall(method, null, default, []).ResponseAsync);
             Assert.True(error.StatusCode == StatusCode.Unimplemented, $"{serviceName}/{methodName}: {error.Status}");
         }
     }

@@ -45,7 +45,7 @@ public sealed class AuthProcessTests
         }
 
         using var channel = GrpcChannel.ForAddress(service.GrpcAddress);
-        var client = new BatchNorm.BatchNormClient(channel);
+        var client = new BatchNorm.BatchNormClient(CallDeadline.On(channel));
         var readKey = new Metadata { { "authorization", "Bearer " + AuthenticatedHost.ReadKey } };
         var layer = await client.GetLayerAsync(new GetLayerRequest { Name = name }, readKey);
         Assert.Equal(name, layer.Layer.Config.Name);

@@ -161,7 +161,7 @@ public sealed class EndpointAuthenticationTests(ITestOutputHelper output) : IAsy
             headers.Add("authorization", authorization);
         }
 
-        var status = await GrpcProbe.CallAsync(_host.Channel.CreateCallInvoker(), method, headers);
+        var status = await GrpcProbe.CallAsync(_host.Invoker, method, headers);
         return status switch
         {
             StatusCode.Unauthenticated => Outcome.Unauthenticated,

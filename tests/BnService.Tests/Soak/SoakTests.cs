@@ -6,6 +6,7 @@ using BnEngine;
 using BnService.Tests.Hostile;
 using Grpc.Net.Client;
 using Xunit.Abstractions;
+using BnService.Tests.Infrastructure;
 using static BnService.Tests.Infrastructure.RestCalls;
 
 namespace BnService.Tests.Soak;
@@ -79,7 +80,7 @@ public sealed class SoakTests(ITestOutputHelper output)
         var clients = Enumerable.Range(0, Clients).Select(c => Task.Run(async () =>
         {
             using var http = c % 2 == 0 ? service.CreateClient() : null;
-            ISoakClient client = http is not null ? new RestSoakClient(http) : new GrpcSoakClient(new BatchNorm.BatchNormClient(channel));
+            ISoakClient client = http is not null ? new RestSoakClient(http) : new GrpcSoakClient(new BatchNorm.BatchNormClient(CallDeadline.On(channel)));
             for (var k = 0; k < callsPerClient; k++)
             {
                 var seed = (c * 100_003) + k;
