@@ -56,7 +56,8 @@ public sealed class RedisServer : IAsyncLifetime
         if (_own is { HasExited: false })
         {
             _own.Kill();
-            await _own.WaitForExitAsync();
+            // Bounded: a redis-server not gone a minute after kill -9 fails the fixture instead of holding the test run.
+            await _own.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
         }
 
         _own?.Dispose();

@@ -151,7 +151,7 @@ public sealed class ServiceProcess : IAsyncDisposable
     public async Task KillAsync()
     {
         _process.Kill(entireProcessTree: true);
-        await _process.WaitForExitAsync();
+        await WaitGoneAsync();
     }
 
     /// <summary>SIGTERM (what an orchestrator sends), then waits for the process to exit; returns its exit code.</summary>
@@ -169,13 +169,35 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
+        try
         {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                await WaitGoneAsync();
+            }
         }
+        finally
+        {
+            _process.Dispose();
+        }
+    }
 
-        _process.Dispose();
+    /// <summary>
+    /// Waits for the killed process to be gone and its output to end (WaitForExitAsync waits for both); one that is not
+    /// gone a minute after kill -9 fails the test that waits, instead of holding the test run.
+    /// </summary>
+    private async Task WaitGoneAsync()
+    {
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await _process.WaitForExitAsync(cancel.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"the service process {_process.Id} or its output did not end within 60 s of kill -9:\n{Output}");
+        }
     }
 
     private void Append(string? line)

@@ -65,7 +65,7 @@ public class OtlpExportTests
         }
 
         collector.Stop();
-        await serving;
+        await serving.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.True(received.ContainsKey("/v1/metrics"), $"received: {string.Join(", ", received.Keys)}");
         Assert.True(received.ContainsKey("/v1/traces"), $"received: {string.Join(", ", received.Keys)}");
     }
