@@ -58,6 +58,6 @@ internal sealed class GrpcHost : IAsyncDisposable
     {
         _rest?.Dispose();
         Channel.Dispose();
-        await _factory.DisposeAsync();
+        await HostStop.WithinLimitAsync(_factory.DisposeAsync(), "the gRPC test host");
     }
 }

@@ -41,6 +41,9 @@ public class BnServiceFactory : WebApplicationFactory<Program>
             builder.UseSetting(key, value);
         }
     }
+
+    /// <summary>Stops the host (and the hosts derived from it) within <see cref="HostStop.Limit"/>; xunit's fixture Dispose comes here too.</summary>
+    public override ValueTask DisposeAsync() => HostStop.WithinLimitAsync(base.DisposeAsync(), GetType().Name);
 }
 
 /// <summary>The one host shared by the tests of <see cref="SharedServiceCollection"/>, with the default configuration.</summary>
