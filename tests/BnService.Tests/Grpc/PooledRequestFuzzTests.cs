@@ -294,28 +294,7 @@ public sealed class PooledRequestFuzzTests(ITestOutputHelper output)
         return Field(random.Next(1, 4), inside);
     }
 
-    private static byte[] Flip(Random random, byte[] wire)
-    {
-        if (wire.Length == 0)
-        {
-            return [0xFF];
-        }
-
-        var flipped = (byte[])wire.Clone();
-        for (var flips = random.Next(1, 4); flips > 0; flips--)
-        {
-            // Mostly where tags and lengths are (the head and the tail), sometimes anywhere.
-            var at = random.Next(3) switch
-            {
-                0 => random.Next(Math.Min(32, wire.Length)),
-                1 => wire.Length - 1 - random.Next(Math.Min(32, wire.Length)),
-                _ => random.Next(wire.Length),
-            };
-            flipped[at] = (byte)random.Next(256);
-        }
-
-        return flipped;
-    }
+    private static byte[] Flip(Random random, byte[] wire) => wire.Length == 0 ? [0xFF] : WireBytes.Flip(random, wire);
 
     private static byte[] Insert(Random random, byte[] wire, byte[] inserted)
     {

@@ -235,19 +235,9 @@ public sealed class PooledTensorParserTests
         var taken = 0;
         for (var i = 0; i < 400; i++)
         {
-            var wire = (byte[])valid.Clone();
-            for (var flips = random.Next(1, 4); flips > 0; flips--)
-            {
-                // Tags and lengths at both ends (name, input, shape, the first values' tags; batch_weights, request_id),
-                // and in the middle for unpacked values (each has its tag).
-                var at = random.Next(3) switch
-                {
-                    0 => random.Next(Math.Min(32, wire.Length)),
-                    1 => wire.Length - 1 - random.Next(Math.Min(24, wire.Length)),
-                    _ => random.Next(wire.Length),
-                };
-                wire[at] = (byte)random.Next(256);
-            }
+            // Tags and lengths at both ends (name, input, shape, the first values' tags; batch_weights, request_id),
+            // and in the middle for unpacked values (each has its tag).
+            var wire = Flip(random, valid, tail: 24);
 
             if (random.Next(8) == 0)
             {

@@ -67,6 +67,27 @@ internal static class WireBytes
         return new ReadOnlySequence<byte>(first!, 0, last!, last!.Memory.Length);
     }
 
+    /// <summary>
+    /// A copy of <paramref name="wire"/> with one to three bytes set at random: mostly where tags and lengths are (within
+    /// <paramref name="head"/> bytes of the start or <paramref name="tail"/> of the end), sometimes anywhere.
+    /// </summary>
+    public static byte[] Flip(Random random, byte[] wire, int head = 32, int tail = 32)
+    {
+        var flipped = (byte[])wire.Clone();
+        for (var flips = random.Next(1, 4); flips > 0; flips--)
+        {
+            var at = random.Next(3) switch
+            {
+                0 => random.Next(Math.Min(head, wire.Length)),
+                1 => wire.Length - 1 - random.Next(Math.Min(tail, wire.Length)),
+                _ => random.Next(wire.Length),
+            };
+            flipped[at] = (byte)random.Next(256);
+        }
+
+        return flipped;
+    }
+
     private sealed class Segment : ReadOnlySequenceSegment<byte>
     {
         public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
