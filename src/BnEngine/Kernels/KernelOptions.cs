@@ -21,8 +21,9 @@ internal readonly record struct KernelOptions(KernelPath Path, long ParallelThre
     /// <summary>
     /// Below this many elements (4 MiB of float32) a call stays on the calling thread: fanning out costs more than it
     /// saves. A 1 MiB training forward (256 Ki elements, [4096, 64]) took 65 µs on two threads against 86 µs on one
-    /// with the other core idle, but 124 µs of CPU against 86; with both cores busy (a server under load), the second
-    /// part waits for a core and the call took 330-410 µs against 150-160 on one thread.
+    /// with the other core idle, but 124 µs of CPU against 86. With the other core busy (as on a server under load), the
+    /// second part waits for a core: a loop of copy in, train, copy out took 330-410 µs a round on two threads against
+    /// 150-160 on one.
     /// </summary>
     public const long DefaultParallelThreshold = 1024 * 1024;
 

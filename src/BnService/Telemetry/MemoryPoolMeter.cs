@@ -119,8 +119,9 @@ public sealed class MemoryPoolMeter : IDisposable
 
     /// <summary>
     /// One owner's total, kept in one slot per processor, each on a cache line of its own: the thread that receives a
-    /// request and the one that writes an answer rent blocks at the same time on both cores, and a single shared total
-    /// made every measurement wait for the other core's cache line (about 14 µs of a 1 MiB REST call, perf).
+    /// request and the one that writes an answer rent blocks at the same time on both cores, and with a single shared
+    /// total their measurements took turns at one cache line. perf on a 1 MiB REST train call under the load tool: the
+    /// meter's share went from 16.8 to 8.9 µs per call.
     /// </summary>
     private sealed class Owner(string? name)
     {
