@@ -68,6 +68,8 @@ internal static class BackwardInputKernel
         ref var pa = ref MemoryMarshal.GetReference(a);
         ref var pb = ref MemoryMarshal.GetReference(b);
         ref var pc = ref MemoryMarshal.GetReference(c);
+        // Folded into a register, not through `seen` in the caller's frame (a store and a reload per vector).
+        var watched = seen;
         var ch = 0;
         for (; ch <= mean.Length - width; ch += width)
         {
@@ -82,9 +84,10 @@ internal static class BackwardInputKernel
                 Vector.FusedMultiplyAdd(x1 - Vector.LoadUnsafe(ref pm, hi), Vector.LoadUnsafe(ref pb, hi), Vector.LoadUnsafe(ref pc, hi)));
             var r = Vector.Narrow(r0, r1);
             r.StoreUnsafe(ref pdx, at);
-            seen |= r - r;
+            watched |= r - r;
         }
 
+        seen = watched;
         return ch;
     }
 
@@ -96,6 +99,7 @@ internal static class BackwardInputKernel
         ref var pdy = ref MemoryMarshal.GetReference(dy);
         ref var pdx = ref MemoryMarshal.GetReference(dx);
         Vector<double> vm = new(mean), va = new(a), vb = new(b), vc = new(c);
+        var watched = seen;
         var i = from;
         for (; i <= to - width; i += width)
         {
@@ -106,9 +110,10 @@ internal static class BackwardInputKernel
             var r1 = Vector.FusedMultiplyAdd(g1, va, Vector.FusedMultiplyAdd(x1 - vm, vb, vc));
             var r = Vector.Narrow(r0, r1);
             r.StoreUnsafe(ref pdx, at);
-            seen |= r - r;
+            watched |= r - r;
         }
 
+        seen = watched;
         return i;
     }
 }

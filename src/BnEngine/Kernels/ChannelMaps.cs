@@ -195,6 +195,8 @@ internal static class ChannelMaps
         ref var pp = ref MemoryMarshal.GetReference(p);
         var stride = (nuint)channels;
         var blockStart = (nuint)row * stride;
+        // The watch folds into a register, not through `seen` in the caller's frame (a store and a reload per vector).
+        var watched = seen;
         var c = 0;
         for (; c <= channels - width; c += width)
         {
@@ -208,11 +210,12 @@ internal static class ChannelMaps
             {
                 var dyv = TMap.ReadsGradient ? Vector.LoadUnsafe(ref pdy, at) : default;
                 var result = TMap.Invoke(Vector.LoadUnsafe(ref px, at), dyv, p0, p1, p2, p3, p4);
-                TWatch.Observe(result, ref seen);
+                TWatch.Observe(result, ref watched);
                 result.StoreUnsafe(ref py, at);
             }
         }
 
+        seen = watched;
         return c;
     }
 
@@ -227,6 +230,7 @@ internal static class ChannelMaps
         ref var pdy = ref MemoryMarshal.GetReference(dy);
         ref var py = ref MemoryMarshal.GetReference(y);
         ref var pp = ref MemoryMarshal.GetReference(p);
+        var watched = seen;
         var c = 0;
         for (; c <= channels - width; c += width)
         {
@@ -238,10 +242,11 @@ internal static class ChannelMaps
             var p3 = count > 3 ? Vector.LoadUnsafe(ref pp, (nuint)(3 * channels + c)) : default;
             var p4 = count > 4 ? Vector.LoadUnsafe(ref pp, (nuint)(4 * channels + c)) : default;
             var result = TMap.Invoke(Vector.LoadUnsafe(ref px, at), dyv, p0, p1, p2, p3, p4);
-            TWatch.Observe(result, ref seen);
+            TWatch.Observe(result, ref watched);
             result.StoreUnsafe(ref py, at);
         }
 
+        seen = watched;
         return c;
     }
 
@@ -255,16 +260,18 @@ internal static class ChannelMaps
         ref var pdy = ref MemoryMarshal.GetReference(dy);
         ref var py = ref MemoryMarshal.GetReference(y);
         Vector<float> v0 = new(p0), v1 = new(p1), v2 = new(p2), v3 = new(p3), v4 = new(p4);
+        var watched = seen;
         var i = from;
         for (; i <= to - width; i += width)
         {
             var at = (nuint)i;
             var dyv = TMap.ReadsGradient ? Vector.LoadUnsafe(ref pdy, at) : default;
             var result = TMap.Invoke(Vector.LoadUnsafe(ref px, at), dyv, v0, v1, v2, v3, v4);
-            TWatch.Observe(result, ref seen);
+            TWatch.Observe(result, ref watched);
             result.StoreUnsafe(ref py, at);
         }
 
+        seen = watched;
         return i;
     }
 }
