@@ -58,7 +58,11 @@ public static class EchoServer
                 response.Headers["X-Tensor-Shape"] = shape;
             }
 
-            await response.Body.WriteAsync(buffer.AsMemory(0, length), http.RequestAborted);
+            // Written as BnService writes a binary answer (ResponseBodies.WriteWholeAsync): one pipe segment sized to it.
+            await response.StartAsync(http.RequestAborted);
+            buffer.AsSpan(0, length).CopyTo(response.BodyWriter.GetSpan(length));
+            response.BodyWriter.Advance(length);
+            await response.BodyWriter.FlushAsync(http.RequestAborted);
         }
         finally
         {

@@ -33,7 +33,7 @@ public sealed class BinaryTensorResult(TensorData tensor, long? step = null, int
             response.Headers[PendingHeader] = p.ToString(CultureInfo.InvariantCulture);
         }
 
-        await response.Body.WriteAsync(tensor.Bytes, httpContext.RequestAborted);
+        await ResponseBodies.WriteWholeAsync(response, tensor.Bytes, httpContext.RequestAborted);
     }
 
     /// <summary>The sizes comma-separated (<c>32,8,8,64</c>), formatted into one string without a copy of the shape.</summary>
