@@ -52,13 +52,19 @@ public sealed class BatchNormLayer
     /// <summary>Training-mode forward: normalize with the batch statistics and update (or queue) the moving ones.</summary>
     /// <param name="shape">Rank 2..5; the channel axis (per data_format) must equal channels.</param>
     /// <param name="input">shape.ElementCount finite values.</param>
-    /// <param name="output">Receives shape.ElementCount values; may not overlap input.</param>
+    /// <param name="output">
+    /// Receives shape.ElementCount values. It may be <paramref name="input"/> itself (the same values, not a part of
+    /// them): the batch is then overwritten with the answer, each value read before its place is written, and the
+    /// results are the same. Otherwise it may not overlap input. On an exception its content, and then the input's,
+    /// is undefined.
+    /// </param>
     /// <param name="batchWeights">Empty: none. Otherwise shape[0] finite, non-negative weights (TF batch_weights).</param>
     public TrainResult Train(TensorShape shape, ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<float> batchWeights = default)
     {
         var layout = LayerInputs.Layout(Config, shape);
         shape.EnsureLength(input.Length, "input");
         LayerInputs.Destination(shape, output.Length, nameof(output));
+        LayerInputs.SameOrApart(input, output, nameof(output));
         var weighted = !batchWeights.IsEmpty;
         if (weighted)
         {

@@ -69,6 +69,15 @@ internal static class LayerInputs
         }
     }
 
+    /// <summary>An output written over its input must be exactly the input: a shifted overlap would overwrite values not read yet.</summary>
+    public static void SameOrApart(ReadOnlySpan<float> input, ReadOnlySpan<float> output, string name)
+    {
+        if (input.Overlaps(output, out var offset) && (offset != 0 || input.Length != output.Length))
+        {
+            throw new ArgumentException($"{name} overlaps the input without being the input itself", name);
+        }
+    }
+
     /// <summary>TF <c>batch_weights</c>: shape[0] finite, non-negative values, not all zero.</summary>
     public static void BatchWeights(TensorShape shape, ReadOnlySpan<float> weights)
     {

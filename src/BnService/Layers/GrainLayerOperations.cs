@@ -41,7 +41,8 @@ internal sealed class GrainLayerOperations(IGrainFactory grains, LocalLayers loc
         ArgumentNullException.ThrowIfNull(input);
         RequestId.Validate(input.RequestId);
         var call = new TrainCall(ToGrain(input.Input), input.BatchWeights, input.RequestId);
-        var reply = Unwrap(await Call(Checked(name), call, static (h, c) => h.Train(c), static (g, c) => g.Train(c)));
+        // On this node's host the answer goes over the batch (the input's array then holds the output).
+        var reply = Unwrap(await Call(Checked(name), call, static (h, c) => h.Train(c, answerOverBatch: true), static (g, c) => g.Train(c)));
         return new TrainOutcome(Output(reply.Output, input.Input), reply.BatchMean, reply.BatchVariance, reply.Step, reply.PendingUpdates);
     }
 

@@ -30,6 +30,10 @@ public interface ILayerOperations
     Task<IReadOnlyList<LayerView>> ListAsync(string? prefix, string? collection, CancellationToken cancellationToken = default);
     Task<LayerView> GetAsync(string name, CancellationToken cancellationToken = default);
     Task DeleteAsync(string name, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// One training step. The caller gives the input's array up to the call: without a request_id the output may be
+    /// written over it (the outcome's output is then the input's array), so neither is read as the input afterwards.
+    /// </summary>
     Task<TrainOutcome> TrainAsync(string name, TrainInput input, CancellationToken cancellationToken = default);
     Task<TensorData> InferAsync(string name, TensorData input, CancellationToken cancellationToken = default);
     Task<BackwardOutcome> BackwardAsync(string name, BackwardInput input, CancellationToken cancellationToken = default);

@@ -11,6 +11,9 @@ internal sealed class FailingWrites
 {
     public volatile bool Failing;
 
+    /// <summary>What a failing write or clear throws.</summary>
+    public Func<Exception> Failure { get; set; } = static () => new IOException("the disk is full");
+
     /// <summary>While set, every write waits for it first.</summary>
     public volatile Task? Stall;
 
@@ -31,13 +34,13 @@ internal sealed class FailingWrites
 
             if (owner.Failing)
             {
-                throw new IOException("the disk is full");
+                throw owner.Failure();
             }
 
             await inner.WriteStateAsync(stateName, grainId, grainState);
         }
 
         public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
-            owner.Failing ? Task.FromException(new IOException("the disk is full")) : inner.ClearStateAsync(stateName, grainId, grainState);
+            owner.Failing ? Task.FromException(owner.Failure()) : inner.ClearStateAsync(stateName, grainId, grainState);
     }
 }

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using BnEngine;
+using BnService.Cluster;
 using BnService.Hosting;
 using BnService.Telemetry;
 
@@ -103,7 +104,15 @@ internal sealed class LayerHost(
 
     public Task<GrainReply<bool>?> Delete() => Exclusive(0, static (host, _) => host.DeleteAsync());
 
-    public Task<GrainReply<TrainReply>?> Train(TrainCall call) => Exclusive(call, static (host, call) => host.TrainAsync(call));
+    /// <summary>Trains on the call's batch.</summary>
+    /// <param name="answerOverBatch">
+    /// The caller gives the batch's array up to this call (it reads it no more, and no one else holds it): the answer is
+    /// written over the batch instead of into an array of its own, which saves the array and a pass of writes to memory
+    /// not in the cache (<see cref="AnswersOverBatch"/>). Not through a grain: a grain call may still run after its caller
+    /// timed out and returned the batch's array for another call to use.
+    /// </param>
+    public Task<GrainReply<TrainReply>?> Train(TrainCall call, bool answerOverBatch = false) =>
+        Exclusive((call, answerOverBatch), static (host, arguments) => host.TrainAsync(arguments.call, arguments.answerOverBatch));
 
     public Task<GrainReply<GrainTensor>?> Infer(GrainTensor input)
     {
@@ -267,7 +276,7 @@ internal sealed class LayerHost(
         return GrainReply<bool>.Ok(true);
     }
 
-    private async Task<GrainReply<TrainReply>> TrainAsync(TrainCall call)
+    private async Task<GrainReply<TrainReply>> TrainAsync(TrainCall call, bool answerOverBatch)
     {
         if (_layer is not { } layer)
         {
@@ -283,12 +292,13 @@ internal sealed class LayerHost(
                     "request_id");
         }
 
+        var overBatch = AnswersOverBatch(call, answerOverBatch);
         var started = LayerMetrics.Start();
-        var reply = Guard((layer, call), static arguments =>
+        var reply = Guard((layer, call, overBatch), static arguments =>
         {
-            var (layer, call) = arguments;
+            var (layer, call, overBatch) = arguments;
             var shape = Shape(call.Input, "input.shape");
-            var output = TensorBuffers.Rent(call.Input.Bytes.Length);
+            var output = overBatch ? call.Input.Bytes : TensorBuffers.Rent(call.Input.Bytes.Length);
             var result = layer.Train(shape, Floats(call.Input.Bytes), MemoryMarshal.Cast<byte, float>(output.AsSpan()), call.BatchWeights);
             return new TrainReply(new GrainTensor(call.Input.Shape, output), result.BatchMean, result.BatchVariance, result.Step, result.PendingUpdates);
         }, out var fault);
@@ -304,9 +314,26 @@ internal sealed class LayerHost(
             _receipts.Add(requestId, reply);
         }
 
-        await ChangedAsync();
+        try
+        {
+            await ChangedAsync();
+        }
+        catch (Exception e) when (overBatch && GrainCallRetry.IsClusterFault(e))
+        {
+            // The caller would retry through the grain with the batch, which now holds the answer: it gets the node
+            // failure instead, as after its own retry, and the step (not stored, so dropped with this host) is not applied.
+            throw new ServiceException(ServiceErrorKind.Unavailable,
+                $"the layer's state could not be stored after a node failure ({e.GetType().Name}: {e.Message}); the step was not applied; retry, with the same request_id for a train call");
+        }
+
         return GrainReply<TrainReply>.Ok(reply);
     }
+
+    /// <summary>
+    /// Whether a training answer goes over its batch: when the caller gave the batch up, and no receipt will hold the
+    /// answer (a request_id's replay answers it again later, while the batch's array goes back to the pool).
+    /// </summary>
+    public static bool AnswersOverBatch(TrainCall call, bool answerOverBatch) => answerOverBatch && call.RequestId is null;
 
     /// <summary>A change of the whole layer (commit, reset), answered with the layer after it.</summary>
     private async Task<GrainReply<LayerSnapshot>> ChangeAsync(Action<BatchNormLayer> change)
