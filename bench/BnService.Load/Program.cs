@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using BnService.Load.Echo;
 using BnService.Load.Load;
 
@@ -26,11 +27,15 @@ Console.WriteLine($"# {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, load average {Load
 
 await using var service = await ServerProcess.StartServiceAsync(options.ServiceDll);
 await using var echo = await ServerProcess.StartEchoAsync();
-Console.CancelKeyPress += (_, _) =>
+// Ctrl+C or a kill (SIGTERM) of the tool stops both servers with it, rather than leaving them running on the machine.
+void StopServers()
 {
     service.Kill();
     echo.Kill();
-};
+}
+
+Console.CancelKeyPress += (_, _) => StopServers();
+using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => StopServers());
 using var serviceGc = new GcCounters(service.ProcessId);
 using var echoGc = new GcCounters(echo.ProcessId);
 using var serviceTarget = new Target(service, maxClients, isEcho: false);
