@@ -82,7 +82,7 @@ public static class LayerRoutes
         return TypedResults.NoContent();
     }
 
-    public static async Task<Results<Ok<TrainResponse>, BinaryTensorResult>> Train(string name, HttpRequest request,
+    public static async Task<Results<JsonAnswer<TrainResponse>, BinaryTensorResult>> Train(string name, HttpRequest request,
         [AsParameters] LayerServices services, CancellationToken cancellationToken)
     {
         TrainInput input;
@@ -106,10 +106,10 @@ public static class LayerRoutes
         new CallBuffers(input.Input.Bytes, input.RequestId is null ? outcome.Output.Bytes : null).ReturnAfterResponse(request.HttpContext);
         return RequestBodies.WantsBinary(request)
             ? new BinaryTensorResult(outcome.Output, outcome.Step, outcome.PendingUpdates)
-            : TypedResults.Ok(new TrainResponse(outcome.Output, outcome.BatchMean, outcome.BatchVariance, outcome.Step, outcome.PendingUpdates));
+            : new JsonAnswer<TrainResponse>(new TrainResponse(outcome.Output, outcome.BatchMean, outcome.BatchVariance, outcome.Step, outcome.PendingUpdates));
     }
 
-    public static async Task<Results<Ok<InferResponse>, BinaryTensorResult>> Infer(string name, HttpRequest request,
+    public static async Task<Results<JsonAnswer<InferResponse>, BinaryTensorResult>> Infer(string name, HttpRequest request,
         [AsParameters] LayerServices services, CancellationToken cancellationToken)
     {
         TensorData input;
@@ -129,10 +129,10 @@ public static class LayerRoutes
 
         var output = await services.Layers.InferAsync(name, input, cancellationToken);
         new CallBuffers(input.Bytes, output.Bytes).ReturnAfterResponse(request.HttpContext);
-        return RequestBodies.WantsBinary(request) ? new BinaryTensorResult(output) : TypedResults.Ok(new InferResponse(output));
+        return RequestBodies.WantsBinary(request) ? new BinaryTensorResult(output) : new JsonAnswer<InferResponse>(new InferResponse(output));
     }
 
-    public static async Task<Ok<BackwardResponse>> Backward(string name, HttpRequest request, [AsParameters] LayerServices services,
+    public static async Task<JsonAnswer<BackwardResponse>> Backward(string name, HttpRequest request, [AsParameters] LayerServices services,
         CancellationToken cancellationToken)
     {
         var body = await services.Bodies.ReadJsonAsync<BackwardRequest>(request, cancellationToken);
@@ -142,7 +142,7 @@ public static class LayerRoutes
         var outcome = await services.Layers.BackwardAsync(name, input, cancellationToken);
         // The layer is done with both batches; grad_input is free once written.
         new CallBuffers(input.Input.Bytes, input.GradOutput.Bytes, outcome.GradInput.Bytes).ReturnAfterResponse(request.HttpContext);
-        return TypedResults.Ok(new BackwardResponse(outcome.GradInput, outcome.GradGamma, outcome.GradBeta, outcome.RegularizationLoss));
+        return new JsonAnswer<BackwardResponse>(new BackwardResponse(outcome.GradInput, outcome.GradGamma, outcome.GradBeta, outcome.RegularizationLoss));
     }
 
     public static async Task<Ok<LayerBody>> Commit(string name, ILayerOperations layers, CancellationToken cancellationToken) =>

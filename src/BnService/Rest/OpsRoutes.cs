@@ -25,7 +25,7 @@ public static class OpsRoutes
         return ops;
     }
 
-    public static async Task<Ok<MomentsResponse>> Moments(HttpRequest request, RequestBodies bodies, CancellationToken cancellationToken)
+    public static async Task<JsonAnswer<MomentsResponse>> Moments(HttpRequest request, RequestBodies bodies, CancellationToken cancellationToken)
     {
         var body = await bodies.ReadJsonAsync<MomentsRequest>(request, cancellationToken);
         var limit = bodies.Limits.MaxBatchBytes;
@@ -34,10 +34,10 @@ public static class OpsRoutes
         var result = BnEngine.Moments.Compute(EngineTensors.View(input), body.Axes, body.KeepDims, weights is null ? null : EngineTensors.View(weights));
         // The engine is done with the operands (the results are arrays of their own).
         new CallBuffers(input.Bytes, weights?.Bytes).ReturnAfterResponse(request.HttpContext);
-        return TypedResults.Ok(new MomentsResponse(Data(result.Mean), Data(result.Variance)));
+        return new JsonAnswer<MomentsResponse>(new MomentsResponse(Data(result.Mean), Data(result.Variance)));
     }
 
-    public static async Task<Ok<BatchNormalizationResponse>> BatchNormalization(HttpRequest request, RequestBodies bodies,
+    public static async Task<JsonAnswer<BatchNormalizationResponse>> BatchNormalization(HttpRequest request, RequestBodies bodies,
         CancellationToken cancellationToken)
     {
         var body = await bodies.ReadJsonAsync<BatchNormalizationRequest>(request, cancellationToken);
@@ -52,7 +52,7 @@ public static class OpsRoutes
             offset is null ? null : EngineTensors.View(offset), scale is null ? null : EngineTensors.View(scale), body.VarianceEpsilon,
             MemoryMarshal.Cast<byte, float>(output.Bytes.AsSpan()));
         new CallBuffers(x.Bytes, mean.Bytes, variance.Bytes, offset?.Bytes, scale?.Bytes, output.Bytes).ReturnAfterResponse(request.HttpContext);
-        return TypedResults.Ok(new BatchNormalizationResponse(output));
+        return new JsonAnswer<BatchNormalizationResponse>(new BatchNormalizationResponse(output));
     }
 
     private static TensorData Data(Tensor tensor) => TensorData.FromFloats(tensor.Shape, tensor.Data.Span);

@@ -10,12 +10,20 @@ public static class ResponseBodies
     /// sized to the body comes from the shared array pool in one piece. At 16 MiB that saved about 4 ms of server CPU
     /// a call (13 %), and 700 KiB of allocations (bench/README, "Answers in one piece").
     /// </summary>
-    public static async Task WriteWholeAsync(HttpResponse response, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    public static Task WriteWholeAsync(HttpResponse response, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) =>
+        WriteWholeAsync(response, body, ReadOnlyMemory<byte>.Empty, cancellationToken);
+
+    /// <summary><see cref="WriteWholeAsync(HttpResponse, ReadOnlyMemory{byte}, CancellationToken)"/> of a body in two parts, one after the other.</summary>
+    public static async Task WriteWholeAsync(HttpResponse response, ReadOnlyMemory<byte> first, ReadOnlyMemory<byte> second,
+        CancellationToken cancellationToken)
     {
         await response.StartAsync(cancellationToken);
         var writer = response.BodyWriter;
-        body.Span.CopyTo(writer.GetSpan(body.Length));
-        writer.Advance(body.Length);
+        var length = first.Length + second.Length;
+        var span = writer.GetSpan(length);
+        first.Span.CopyTo(span);
+        second.Span.CopyTo(span[first.Length..]);
+        writer.Advance(length);
         await writer.FlushAsync(cancellationToken);
     }
 }

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using BnService.Rest;
 using BnService.Rest.Json;
 
 namespace BnService.Inference.Rest;
@@ -41,8 +42,7 @@ public sealed class InferResult(string model, string? id, InferenceAnswer answer
             response.ContentType = Binary;
             response.Headers[InferenceProtocol.HeaderLengthHeader] = header.WrittenCount.ToString(CultureInfo.InvariantCulture);
             response.ContentLength = header.WrittenCount + answer.Output.Bytes.Length;
-            await response.Body.WriteAsync(header.WrittenMemory, cancellationToken);
-            await response.Body.WriteAsync(answer.Output.Bytes, cancellationToken);
+            await ResponseBodies.WriteWholeAsync(response, header.WrittenMemory, answer.Output.Bytes, cancellationToken);
             return;
         }
 
