@@ -29,8 +29,9 @@ internal static class KernelCases
         yield return new ChannelLayout(1, 2, 1000);
         yield return new ChannelLayout(40, 17, 1);
 
-        // Beyond the in-cache size (8 Ki elements): NHWC rows streamed instead of read column by column.
+        // Past an L1 cache, read column by column; past the in-cache size, NHWC rows streamed instead.
         yield return new ChannelLayout(603, 19, 1);
+        yield return new ChannelLayout((int)(ShiftedSums.InCacheElements / 19) + 11, 19, 1);
     }
 
     public static float[] Normal(Random rng, long count, double mean = 0, double std = 1)
