@@ -323,7 +323,7 @@ internal sealed class LayerHost(
             // The caller would retry through the grain with the batch, which now holds the answer: it gets the node
             // failure instead, as after its own retry, and the step (not stored, so dropped with this host) is not applied.
             throw new ServiceException(ServiceErrorKind.Unavailable,
-                $"the layer's state could not be stored after a node failure ({e.GetType().Name}: {e.Message}); the step was not applied; retry, with the same request_id for a train call");
+                $"the layer's state could not be stored after a node failure ({e.GetType().Name}: {e.Message}); the step was not applied; retry the call");
         }
 
         return GrainReply<TrainReply>.Ok(reply);
@@ -333,7 +333,7 @@ internal sealed class LayerHost(
     /// Whether a training answer goes over its batch: when the caller gave the batch up, and no receipt will hold the
     /// answer (a request_id's replay answers it again later, while the batch's array goes back to the pool).
     /// </summary>
-    public static bool AnswersOverBatch(TrainCall call, bool answerOverBatch) => answerOverBatch && call.RequestId is null;
+    private static bool AnswersOverBatch(TrainCall call, bool answerOverBatch) => answerOverBatch && call.RequestId is null;
 
     /// <summary>A change of the whole layer (commit, reset), answered with the layer after it.</summary>
     private async Task<GrainReply<LayerSnapshot>> ChangeAsync(Action<BatchNormLayer> change)
