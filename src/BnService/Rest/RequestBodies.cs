@@ -91,7 +91,16 @@ public sealed class RequestBodies(IOptions<LimitOptions> limits, IOptions<JsonOp
     private static async Task<(byte[] Buffer, int Length)> BufferAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
     {
         using var body = Open(request, limit);
-        var known = request.ContentLength;
+        return await BufferAsync(body, request.ContentLength, limit, cancellationToken);
+    }
+
+    /// <summary>
+    /// The rest of <paramref name="body"/> (a stream from <see cref="Open"/>, which holds it to the limit) in an array of
+    /// <see cref="ArrayPool{T}.Shared"/> that the caller returns. <paramref name="known"/>: the request's Content-Length.
+    /// </summary>
+    public static async Task<(byte[] Buffer, int Length)> BufferAsync(Stream body, long? known, long limit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(body);
         var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Max(1, Math.Min(known ?? 16 * 1024, limit)));
         var length = 0;
         try

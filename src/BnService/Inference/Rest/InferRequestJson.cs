@@ -222,6 +222,11 @@ public static class InferRequestJson
     private static (byte[] Bytes, int Count, long[]? Nesting) ReadData(ref Utf8JsonReader reader, string field, int maxCount, long maxBatchBytes)
     {
         ReadArray(ref reader, field);
+        if (BufferedJsonBody.TryReadFloatArray(ref reader, maxCount, out var parsed, out var parsedCount))
+        {
+            return (parsed, parsedCount, null);
+        }
+
         var bytes = new byte[Math.Min(256, sizeof(float) * maxCount)];
         var count = 0;
         var depth = 1;

@@ -1,7 +1,9 @@
+using System.Buffers;
 using System.Globalization;
 using BnService.Hosting;
 using BnService.Layers;
 using BnService.Rest;
+using BnService.Rest.Json;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
@@ -30,11 +32,27 @@ public sealed class InferRequestReader(IOptions<LimitOptions> options)
         var headerLength = HeaderLength(request);
         var limit = headerLength is { } length ? length + Limits.MaxBatchBytes : MaxJsonBytes;
         using var body = RequestBodies.Open(request, limit);
-        var json = headerLength is { } size
-            ? await ReadExactlyAsync(body, size, InferenceProtocol.HeaderLengthHeader, cancellationToken)
-            : await ReadToEndAsync(body, request.ContentLength, cancellationToken);
+        var (json, jsonLength) = headerLength is { } size
+            ? (await ReadExactlyAsync(body, size, InferenceProtocol.HeaderLengthHeader, cancellationToken), (int)size)
+            : await RequestBodies.BufferAsync(body, request.ContentLength, limit, cancellationToken);
+        JsonInferRequest parsed;
+        try
+        {
+            // The whole JSON is in memory: a flat data array is parsed straight from its text (BufferedJsonBody).
+            using (BufferedJsonBody.Use(json, jsonLength))
+            {
+                parsed = InferRequestJson.Parse(json.AsSpan(0, jsonLength), Limits.MaxBatchBytes);
+            }
+        }
+        finally
+        {
+            if (headerLength is null)
+            {
+                // A whole-JSON body came from the shared pool; the parsed request holds none of it.
+                ArrayPool<byte>.Shared.Return(json);
+            }
+        }
 
-        var parsed = InferRequestJson.Parse(json, Limits.MaxBatchBytes);
         CheckModel(parsed, model, version);
         var input = await ReadInputAsync(parsed, body, headerLength is not null, cancellationToken);
         var extra = new byte[1];
@@ -172,13 +190,6 @@ public sealed class InferRequestReader(IOptions<LimitOptions> options)
         }
 
         return bytes;
-    }
-
-    private static async Task<byte[]> ReadToEndAsync(Stream body, long? contentLength, CancellationToken cancellationToken)
-    {
-        using var buffer = contentLength is { } length ? new MemoryStream((int)length) : new MemoryStream();
-        await body.CopyToAsync(buffer, cancellationToken);
-        return buffer.Length == buffer.Capacity ? buffer.GetBuffer() : buffer.ToArray();
     }
 
     private static string Required(string? value, string field) => value ?? throw Missing(field);
