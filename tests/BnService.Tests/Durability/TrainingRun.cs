@@ -44,10 +44,14 @@ internal sealed class TrainingRun(string name)
         return await ReadJsonAsync(response, HttpStatusCode.OK);
     }
 
+    /// <summary>The engine's layer of <see cref="Config"/>, fresh.</summary>
+    public BatchNormLayer Layer() =>
+        new(LayerConfig.Resolve(new LayerSpec { Name = Name, Channels = Channels, Decay = new Decay(Decay), Scale = true, Epsilon = 0.01 }));
+
     /// <summary>The state after the given batches in this order, computed by the engine itself.</summary>
     public LayerState Replay(IEnumerable<int> batches)
     {
-        var layer = new BatchNormLayer(LayerConfig.Resolve(new LayerSpec { Name = Name, Channels = Channels, Decay = new Decay(Decay), Scale = true, Epsilon = 0.01 }));
+        var layer = Layer();
         var shape = TensorShape.Create(Shape, "input.shape");
         var output = new float[shape.ElementCount];
         foreach (var batch in batches)

@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
-using System.Runtime.InteropServices;
 using BnEngine;
 using BnService.Layers;
 using BnService.Tests.Durability;
@@ -29,7 +27,7 @@ public sealed class AnswerOverBatchTests
         var layers = factory.Services.GetRequiredService<ILayerOperations>();
         var run = new TrainingRun(LayerNames.Unique("over-batch"));
         await CreateLayerAsync(client, run.Config);
-        var reference = ReferenceLayer(run);
+        var reference = run.Layer();
 
         for (var step = 1; step <= 3; step++)
         {
@@ -60,7 +58,7 @@ public sealed class AnswerOverBatchTests
         await CreateLayerAsync(client, run.Config);
         var values = Batch(1);
         var expected = new float[values.Length];
-        ReferenceLayer(run).Train(Shape, values, expected);
+        run.Layer().Train(Shape, values, expected);
         var input = TensorData.FromFloats(Shape, values);
 
         var first = await layers.TrainAsync(run.Name, new TrainInput(input, null, "step-1"));
@@ -92,10 +90,8 @@ public sealed class AnswerOverBatchTests
 
         storage.Failing = true;
         // Binary and without a request_id: the answer goes over the batch.
-        using (var body = new ByteArrayContent(MemoryMarshal.AsBytes(TrainingRun.Batch(1).AsSpan()).ToArray()))
+        using (var body = Binary([8, 2, TrainingRun.Channels], TrainingRun.Batch(1)))
         {
-            body.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-            body.Headers.Add("X-Tensor-Shape", "8,2,3");
             using var refused = await client.PostAsync($"/v1/layers/{run.Name}/train", body);
             Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
         }
@@ -104,11 +100,6 @@ public sealed class AnswerOverBatchTests
         Assert.Equal(2, await run.TrainAsync(client, 1));
         TrainingRun.AssertState(run.Replay([0, 1]), await run.GetAsync(client));
     }
-
-    private static BatchNormLayer ReferenceLayer(TrainingRun run) => new(LayerConfig.Resolve(new LayerSpec
-    {
-        Name = run.Name, Channels = TrainingRun.Channels, Decay = new Decay(TrainingRun.Decay), Scale = true, Epsilon = 0.01,
-    }));
 
     private static float[] Batch(int seed)
     {

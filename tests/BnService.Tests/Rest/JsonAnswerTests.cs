@@ -56,7 +56,7 @@ public sealed class JsonAnswerTests
         new BatchNormLayer(LayerConfig.Resolve(new LayerSpec { Name = name, Channels = 64 })).Train(TensorShape.Create([4096, 64], "s"), values, expected);
 
         using var response = await client.PostAsJsonAsync($"/v1/layers/{name}/train",
-            new JsonObject { ["input"] = new JsonObject { ["shape"] = new JsonArray(4096, 64), ["data"] = new JsonArray([.. values.Select(v => JsonValue.Create(v))]) } });
+            new JsonObject { ["input"] = RestCalls.Tensor([4096, 64], values) });
 
         response.EnsureSuccessStatusCode();
         var answer = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
