@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.IO.Pipelines;
 using System.Reflection;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Metadata;
@@ -13,14 +11,10 @@ namespace BnService.Rest;
 /// JSON options, the same OpenAPI description) but written straight into the response pipe in large segments. The
 /// usual writer starts the response only at its first flush, after the body: a tensor's values in text (megabytes for a
 /// large batch) are formatted into Kestrel's 4 KiB blocks leased apart, then copied behind the headers block by block.
-/// Here the response is started first and the text goes into segments of at least <see cref="SegmentBytes"/>, which the
-/// pipe takes from the shared array pool (as <see cref="ResponseBodies.WriteWholeAsync"/> does for binary answers).
+/// Here the response is started first and the text goes into large segments (<see cref="LargeSegments"/>).
 /// </summary>
 public sealed class JsonAnswer<TValue>(TValue value) : IResult, IEndpointMetadataProvider, IStatusCodeHttpResult, IValueHttpResult, IValueHttpResult<TValue>
 {
-    /// <summary>The least a segment of the body asks of the pipe.</summary>
-    public const int SegmentBytes = 256 * 1024;
-
     public TValue Value => value;
 
     object? IValueHttpResult.Value => value;
@@ -61,15 +55,5 @@ public sealed class JsonAnswer<TValue>(TValue value) : IResult, IEndpointMetadat
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(TValue), ["application/json"]));
-    }
-
-    /// <summary>The response pipe, asked for at least <see cref="SegmentBytes"/> at a time.</summary>
-    private sealed class LargeSegments(PipeWriter pipe) : IBufferWriter<byte>
-    {
-        public void Advance(int count) => pipe.Advance(count);
-
-        public Memory<byte> GetMemory(int sizeHint = 0) => pipe.GetMemory(Math.Max(sizeHint, SegmentBytes));
-
-        public Span<byte> GetSpan(int sizeHint = 0) => pipe.GetSpan(Math.Max(sizeHint, SegmentBytes));
     }
 }

@@ -8,16 +8,25 @@ namespace BnService.Tests.Rest;
 /// <summary>
 /// A data array parsed with the run path (numbers found by their delimiters 64 bytes at a time, each read from 16 bytes
 /// at once, where the processor has AVX-512) or value by value gives the reader's floats bit for bit: numbers of every
-/// shape and length around the run path's limits, uncommon ones (exponents, spaces, long digits) at every position, and
-/// the same refusals for bad syntax and too many values.
+/// shape and length around the run path's limits, uncommon ones (exponents, spaces, long digits) at every position, with
+/// compact separators and with a space after each comma, and the same refusals for bad syntax and too many values.
 /// </summary>
 public sealed class FloatArrayRunTests
 {
     public static TheoryData<bool> Paths => [true, false];
 
+    /// <summary>Both paths, with the compact separator and with Python's json.dumps default (", ").</summary>
+    public static TheoryData<bool, string> PathsAndSeparators => new()
+    {
+        { true, "," },
+        { true, ", " },
+        { false, "," },
+        { false, ", " },
+    };
+
     [Theory]
-    [MemberData(nameof(Paths))]
-    public void RandomFormsAreTheReadersBitForBit(bool vectorized)
+    [MemberData(nameof(PathsAndSeparators))]
+    public void RandomFormsAreTheReadersBitForBit(bool vectorized, string separator)
     {
         var random = new Random(41);
         var numbers = new List<string>();
@@ -26,12 +35,12 @@ public sealed class FloatArrayRunTests
             numbers.AddRange(FloatForms.Next(random));
         }
 
-        AssertSameAsReader("[" + string.Join(",", numbers) + "]", vectorized);
+        AssertSameAsReader("[" + string.Join(separator, numbers) + "]", vectorized);
     }
 
     [Theory]
-    [MemberData(nameof(Paths))]
-    public void NumbersOfEveryShapeAreTheReadersBitForBit(bool vectorized)
+    [MemberData(nameof(PathsAndSeparators))]
+    public void NumbersOfEveryShapeAreTheReadersBitForBit(bool vectorized, string separator)
     {
         // A sign or none, 0 or 1 to 9 whole digits, no point or 1 to 16 digits after it: lengths on both sides of the
         // run path's 15 bytes, leading zeros after the point, and a trailing zero.
@@ -69,12 +78,12 @@ public sealed class FloatArrayRunTests
 
         // Shuffled, so that every shape meets every position within a 64-byte block.
         var shuffled = numbers.OrderBy(_ => random.Next()).ToArray();
-        AssertSameAsReader("[" + string.Join(",", shuffled) + "]", vectorized);
+        AssertSameAsReader("[" + string.Join(separator, shuffled) + "]", vectorized);
     }
 
     [Theory]
-    [MemberData(nameof(Paths))]
-    public void UncommonNumbersAtEveryPositionAreTheReadersBitForBit(bool vectorized)
+    [MemberData(nameof(PathsAndSeparators))]
+    public void UncommonNumbersAtEveryPositionAreTheReadersBitForBit(bool vectorized, string separator)
     {
         var random = new Random(29);
         string[] uncommon =
@@ -91,28 +100,28 @@ public sealed class FloatArrayRunTests
                 {
                     var numbers = Enumerable.Range(0, count).Select(_ => ((float)(random.NextDouble() * 4 - 2)).ToString("R", CultureInfo.InvariantCulture)).ToArray();
                     numbers[position] = number;
-                    AssertSameAsReader("[" + string.Join(",", numbers) + "]", vectorized);
+                    AssertSameAsReader("[" + string.Join(separator, numbers) + "]", vectorized);
                 }
             }
         }
     }
 
     [Theory]
-    [MemberData(nameof(Paths))]
-    public void ArraysOfEveryLengthAreTheReadersBitForBit(bool vectorized)
+    [MemberData(nameof(PathsAndSeparators))]
+    public void ArraysOfEveryLengthAreTheReadersBitForBit(bool vectorized, string separator)
     {
         // Short arrays (no whole 64-byte block), and the last values after the last block.
         var random = new Random(37);
         for (var count = 0; count <= 40; count++)
         {
             var numbers = Enumerable.Range(0, count).Select(_ => ((float)(random.NextDouble() * 4 - 2)).ToString("R", CultureInfo.InvariantCulture));
-            AssertSameAsReader("[" + string.Join(",", numbers) + "]", vectorized);
+            AssertSameAsReader("[" + string.Join(separator, numbers) + "]", vectorized);
         }
     }
 
     [Theory]
-    [MemberData(nameof(Paths))]
-    public void BadSyntaxAnywhereIsDeclined(bool vectorized)
+    [MemberData(nameof(PathsAndSeparators))]
+    public void BadSyntaxAnywhereIsDeclined(bool vectorized, string separator)
     {
         // At every position among ten-byte numbers: first in a 64-byte block, inside one (checked with the block), across two.
         string[] bad =
@@ -127,10 +136,29 @@ public sealed class FloatArrayRunTests
             {
                 var numbers = Enumerable.Range(0, 24).Select(_ => ((float)(random.NextDouble() * 4 - 2)).ToString("R", CultureInfo.InvariantCulture)).ToArray();
                 numbers[position] = number;
-                var json = Encoding.UTF8.GetBytes("[" + string.Join(",", numbers) + "]");
+                var json = Encoding.UTF8.GetBytes("[" + string.Join(separator, numbers) + "]");
                 Assert.False(FloatArrayText.TryParse(json, new float[32], vectorized, out _), number);
             }
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(PathsAndSeparators))]
+    public void MixedWhitespaceAroundCommasIsTheReadersBitForBit(bool vectorized, string first)
+    {
+        // The first separator chooses the run path (compact or spaced); a space after a comma is the spaced one's own
+        // case, and every other placement (two spaces, a space before the comma, a newline or tab) is read value by
+        // value. Mixed at random after the first, so that each meets every place in a 64-byte block.
+        string[] separators = [",", ", ", ", ", ", ", ",  ", " ,", " , ", ",\n", ",\t", ",\r\n  "];
+        var random = new Random(47);
+        var text = new StringBuilder("[");
+        for (var i = 0; i < 30_000; i++)
+        {
+            text.Append(i switch { 0 => "", 1 => first, _ => separators[random.Next(separators.Length)] });
+            text.Append(((float)(random.NextDouble() * 4 - 2)).ToString("R", CultureInfo.InvariantCulture));
+        }
+
+        AssertSameAsReader(text.Append(']').ToString(), vectorized);
     }
 
     [Theory]
@@ -144,8 +172,8 @@ public sealed class FloatArrayRunTests
     }
 
     [Theory]
-    [MemberData(nameof(Paths))]
-    public unsafe void AnArrayEndingAtTheLastReadableByteIsReadWithinIt(bool vectorized)
+    [MemberData(nameof(PathsAndSeparators))]
+    public unsafe void AnArrayEndingAtTheLastReadableByteIsReadWithinIt(bool vectorized, string separator)
     {
         // Each array ends exactly where a page that may not be read begins: a read past its ']' stops the process.
         Assert.True(OperatingSystem.IsLinux(), "this check maps pages with mmap");
@@ -159,7 +187,7 @@ public sealed class FloatArrayRunTests
             for (var length = 1; length <= 300; length++)
             {
                 var numbers = Enumerable.Range(0, length).Select(_ => (random.NextSingle() * 20 - 10).ToString("R", CultureInfo.InvariantCulture));
-                var json = Encoding.ASCII.GetBytes("[" + string.Join(",", numbers) + "]");
+                var json = Encoding.ASCII.GetBytes("[" + string.Join(separator, numbers) + "]");
                 var text = new Span<byte>((byte*)memory + Page - json.Length, json.Length);
                 json.CopyTo(text);
                 var values = new float[length];

@@ -19,8 +19,11 @@ public sealed class InferResult(string model, string? id, InferenceAnswer answer
     public const string Json = "application/json";
     public const string Binary = "application/octet-stream";
 
-    /// <summary>Values written between flushes of a JSON answer: at most 64 KiB of text, so the writer's buffer stays small.</summary>
-    private const int FlushValues = 4 * 1024;
+    /// <summary>
+    /// Values written between flushes of a JSON answer: at most 1 MiB of text, in segments of
+    /// <see cref="LargeSegments.SegmentBytes"/>, held by the pipe before it is sent.
+    /// </summary>
+    private const int FlushValues = 64 * 1024;
 
     public async Task ExecuteAsync(HttpContext httpContext)
     {
@@ -47,20 +50,25 @@ public sealed class InferResult(string model, string? id, InferenceAnswer answer
         }
 
         response.ContentType = Json;
-        await using var json = new Utf8JsonWriter(response.Body);
-        WriteStart(json);
-        json.WriteStartArray("data");
-        var bytes = answer.Output.Bytes;
-        for (var start = 0; start < bytes.Length; start += FlushValues * sizeof(float))
+        await response.StartAsync(cancellationToken);
+        var pipe = response.BodyWriter;
+        using (var json = new Utf8JsonWriter(new LargeSegments(pipe)))
         {
-            var slice = bytes.AsSpan(start, Math.Min(FlushValues * sizeof(float), bytes.Length - start));
-            JsonFloatArray.WriteValues(json, MemoryMarshal.Cast<byte, float>(slice));
-            await json.FlushAsync(cancellationToken);
+            WriteStart(json);
+            json.WriteStartArray("data");
+            var count = answer.Output.Bytes.Length / sizeof(float);
+            for (var start = 0; start < count; start += FlushValues)
+            {
+                JsonFloatArray.WriteValues(json, answer.Output.Values.Slice(start, Math.Min(FlushValues, count - start)));
+                json.Flush();
+                await pipe.FlushAsync(cancellationToken);
+            }
+
+            json.WriteEndArray();
+            WriteEnd(json);
         }
 
-        json.WriteEndArray();
-        WriteEnd(json);
-        await json.FlushAsync(cancellationToken);
+        await pipe.FlushAsync(cancellationToken);
     }
 
     /// <summary>Everything up to the output's values: the response's own fields and the output's name, datatype and shape.</summary>

@@ -13,8 +13,9 @@ namespace BnService.Rest.Json;
 /// gathered in one pass (token by token, the reader's own scan costs more than the conversion). Each value is exactly
 /// the one the reader gives (<see cref="FloatText.TryCompose"/>, else the reader's own parser). Declines at anything
 /// else (a string, null, a nested value, bad syntax), for the reader to report. With AVX-512 the common numbers go
-/// through the run path (<see cref="TryParseRun"/>): about 8 ns a value in bench/BnService.JsonBench against 9.5-10 value
-/// by value (a loaded machine's thread CPU time).
+/// through the run path (<see cref="TryParseRun{TSeparators}"/>): about 8 ns a value in bench/BnService.JsonBench against
+/// 9.5-10 value by value (a loaded machine's thread CPU time); with a space after each comma (Python's json.dumps) about
+/// 10 ns against 16 before the run path took that form too.
 /// </summary>
 public static class FloatArrayText
 {
@@ -84,12 +85,19 @@ public static class FloatArrayText
         }
 
         var run = vectorized && IsVectorized;
+
+        // Python's json.dumps writes ", " between values by default, System.Text.Json and most others ",": the first
+        // separator tells which run path to take (either reads the other's text, the compact one a number at a time).
+        var firstComma = array.IndexOf((byte)',');
+        var spaced = firstComma > 0 && array[firstComma + 1] == ' ';
         var last = array.Length - 1;
         while (true)
         {
             if (run)
             {
-                if (TryParseRun(ref text, array.Length, values, ref i, ref count))
+                if (spaced
+                    ? TryParseRun<SpacedSeparators>(ref text, array.Length, values, ref i, ref count)
+                    : TryParseRun<CompactSeparators>(ref text, array.Length, values, ref i, ref count))
                 {
                     return true;
                 }
@@ -123,11 +131,17 @@ public static class FloatArrayText
     /// <summary>
     /// The numbers from <paramref name="i"/> on, each found by the delimiter after it (the ',' and ']' of 64 bytes at a time
     /// as one bit mask), so that no number waits for the one before it to be read; each is the common number
-    /// <see cref="TryReadCommonNumber"/> reads, with a ',' or ']' right after it, checked with its block or alone.
+    /// <see cref="TryReadCommonNumber"/> reads, with a ',' or ']' right after it (and, for <see cref="SpacedSeparators"/>,
+    /// one space or none after the ','), checked with its block or alone.
     /// </summary>
+    /// <typeparam name="TSeparators">
+    /// What follows a ',': compiled apart for each, because the spaces' masks slow compact text by about 1 ns a value
+    /// (bench/BnService.JsonBench, parse).
+    /// </typeparam>
     /// <returns>True: the array's ']' reached, every number read. False: stopped at <paramref name="i"/>, the start of a
     /// number (or the space before it) that the value-by-value path reads from there (or reports).</returns>
-    private static bool TryParseRun(ref byte text, int length, Span<float> values, ref nint i, ref int count)
+    private static bool TryParseRun<TSeparators>(ref byte text, int length, Span<float> values, ref nint i, ref int count)
+        where TSeparators : struct, ISeparators
     {
         ref var value = ref MemoryMarshal.GetReference(values);
         var capacity = values.Length;
@@ -136,8 +150,14 @@ public static class FloatArrayText
         for (var block = start; block + 64 <= length; block += 64)
         {
             var bytes = Vector512.LoadUnsafe(ref Unsafe.Add(ref text, block));
-            var delimiters = (Vector512.Equals(bytes, Vector512.Create((byte)',')) | Vector512.Equals(bytes, Vector512.Create((byte)']'))).ExtractMostSignificantBits();
-            var checkedBlock = IsWellFormedBlock(bytes, delimiters);
+            var commas = Vector512.Equals(bytes, Vector512.Create((byte)',')).ExtractMostSignificantBits();
+            var delimiters = commas | Vector512.Equals(bytes, Vector512.Create((byte)']')).ExtractMostSignificantBits();
+            var gaps = TSeparators.SpaceAfterComma ? Vector512.Equals(bytes, Vector512.Create((byte)' ')).ExtractMostSignificantBits() & (commas << 1) : 0;
+            var checkedBlock = IsWellFormedBlock(bytes, delimiters, gaps);
+
+            // Where each number after a delimiter starts: right after it, or after its gap. A start past the block
+            // (a delimiter or gap last in it) is the next block's first byte: the empty mask's count of 64.
+            var starts = ((delimiters | gaps) << 1) & ~gaps;
             while (delimiters != 0)
             {
                 var end = block + BitOperations.TrailingZeroCount(delimiters);
@@ -159,7 +179,15 @@ public static class FloatArrayText
                     return true;
                 }
 
-                start = end + 1;
+                if (TSeparators.SpaceAfterComma)
+                {
+                    start = block + BitOperations.TrailingZeroCount(starts);
+                    starts &= starts - 1;
+                }
+                else
+                {
+                    start = end + 1;
+                }
             }
         }
 
@@ -171,21 +199,24 @@ public static class FloatArrayText
     /// Whether every number of a 64-byte block that starts after its first byte and ends inside it is well formed but
     /// for its count of points (which <see cref="TryReadCommonNumber"/> checks), as <see cref="IsCommonNumber"/> checks
     /// one number, here for all at once by bit masks: only digits, points, signs and delimiters; a sign only first, a
-    /// digit or sign after a delimiter, a digit after a sign or point, before a point or delimiter; a leading zero not
-    /// before a digit. Relations with the bytes before and after the block are left out (its first and last numbers are
-    /// checked one by one); false may also mean only that.
+    /// digit or sign after a delimiter or gap, a digit after a sign or point, before a point or delimiter; a leading zero
+    /// not before a digit. Relations with the bytes before and after the block are left out (its first and last numbers
+    /// are checked one by one); false may also mean only that.
     /// </summary>
+    /// <param name="bytes">The block.</param>
+    /// <param name="delimiters">Its ',' and ']'.</param>
+    /// <param name="gaps">Its spaces right after a ',' (a space anywhere else is a fault).</param>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool IsWellFormedBlock(Vector512<byte> bytes, ulong delimiters)
+    private static bool IsWellFormedBlock(Vector512<byte> bytes, ulong delimiters, ulong gaps)
     {
         var digits = Vector512.LessThanOrEqual(bytes - Vector512.Create((byte)'0'), Vector512.Create((byte)9)).ExtractMostSignificantBits();
         var points = Vector512.Equals(bytes, Vector512.Create((byte)'.')).ExtractMostSignificantBits();
         var signs = Vector512.Equals(bytes, Vector512.Create((byte)'-')).ExtractMostSignificantBits();
         var zeros = Vector512.Equals(bytes, Vector512.Create((byte)'0')).ExtractMostSignificantBits();
-        var starts = delimiters << 1;
+        var starts = ((delimiters | gaps) << 1) & ~gaps;
         var firstDigits = (starts & ~signs) | (signs << 1);
         var afterFirst = ~1UL;
-        var faults = ~(digits | points | signs | delimiters) |
+        var faults = ~(digits | points | signs | delimiters | gaps) |
             (signs & ~starts & afterFirst) |
             (starts & ~(digits | signs)) |
             (((signs | points) << 1) & ~digits) |
@@ -467,4 +498,22 @@ public static class FloatArrayText
     }
 
     private static bool IsDigit(byte c) => (uint)(c - '0') <= 9;
+
+    /// <summary>What may follow a ',' in the run path, as a type so that each kind is compiled apart.</summary>
+    private interface ISeparators
+    {
+        static abstract bool SpaceAfterComma { get; }
+    }
+
+    /// <summary>A number right after each ','.</summary>
+    private readonly struct CompactSeparators : ISeparators
+    {
+        public static bool SpaceAfterComma => false;
+    }
+
+    /// <summary>One space after a ',', or none.</summary>
+    private readonly struct SpacedSeparators : ISeparators
+    {
+        public static bool SpaceAfterComma => true;
+    }
 }
