@@ -117,6 +117,20 @@ public class InferenceRestTests(SharedService factory)
     }
 
     [Fact]
+    public async Task AJsonAnswerWrittenInSeveralFlushesHoldsEveryValue()
+    {
+        // 150,000 values: the answer's text is flushed every 65,536 values, so it goes out in three parts.
+        int[] shape = [25, 50, 30, 4];
+        var name = await TrainedLayerAsync("v2-infer-long");
+        var probe = Batch(7, 150_000);
+        var expected = RestCalls.Floats((await ReadJsonAsync(await _client.PostAsync($"/v1/layers/{name}/infer",
+            Json(new JsonObject { ["input"] = Tensor(shape, probe) }))))["output"]);
+
+        var answer = await ReadJsonAsync(await _client.PostAsync($"/v2/models/{name}/infer", Json(Request(shape, probe))));
+        Assert.Equal(expected, V2Calls.Floats(Output(answer)["data"]));
+    }
+
+    [Fact]
     public async Task TrainingEqualsV1TrainExactly()
     {
         var v1 = LayerNames.Unique("v2-train-v1");
