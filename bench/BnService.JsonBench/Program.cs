@@ -29,6 +29,7 @@ foreach (var (name, values) in sets)
     // the runtime's optimizing compiler to take it over during the warm-up, as it does in a running service.
     var slices = Enumerable.Range(0, Count / Slice).Select(s => ArrayText(values.AsSpan(s * Slice, Slice))).ToArray();
     var spacedSlices = slices.Select(Spaced).ToArray();
+    var pythonSlices = Enumerable.Range(0, Count / Slice).Select(s => PythonText(values.AsSpan(s * Slice, Slice))).ToArray();
     var text = ArrayText(values);
     var parsed = new float[Count];
     var sink = new ArrayBufferWriter<byte>(text.Length + 1024);
@@ -49,6 +50,16 @@ foreach (var (name, values) in sets)
             for (var s = 0; s < spacedSlices.Length; s++)
             {
                 if (!FloatArrayText.TryParse(spacedSlices[s], parsed.AsSpan(s * Slice, Slice), out var n) || n != Slice)
+                {
+                    throw new InvalidOperationException("the array did not parse");
+                }
+            }
+        }),
+        ("parse_python", () =>
+        {
+            for (var s = 0; s < pythonSlices.Length; s++)
+            {
+                if (!FloatArrayText.TryParse(pythonSlices[s], parsed.AsSpan(s * Slice, Slice), out var n) || n != Slice)
                 {
                     throw new InvalidOperationException("the array did not parse");
                 }
@@ -192,6 +203,19 @@ static byte[] ArrayText(ReadOnlySpan<float> values)
 // The same array with a space after each comma, as Python's json.dumps writes it by default.
 static byte[] Spaced(byte[] text) =>
     System.Text.Encoding.ASCII.GetBytes(System.Text.Encoding.ASCII.GetString(text).Replace(",", ", ", StringComparison.Ordinal));
+
+// The array as Python's json.dumps writes a float32 array's tolist(): each value as the shortest text of its double,
+// up to 17 significant digits, with ", " between.
+static byte[] PythonText(ReadOnlySpan<float> values)
+{
+    var text = new System.Text.StringBuilder("[");
+    for (var i = 0; i < values.Length; i++)
+    {
+        text.Append(i == 0 ? "" : ", ").Append(((double)values[i]).ToString("R", CultureInfo.InvariantCulture).Replace("E", "e", StringComparison.Ordinal));
+    }
+
+    return System.Text.Encoding.ASCII.GetBytes(text.Append(']').ToString());
+}
 
 // The timed paths give the runtime's values and text (the tests check this thoroughly; here it guards the figures).
 static void Check(byte[] text, float[] values, ArrayBufferWriter<byte>? written)

@@ -40,6 +40,21 @@ public sealed class FloatArrayRunTests
 
     [Theory]
     [MemberData(nameof(PathsAndSeparators))]
+    public void FloatsWrittenAsTheirDoublesAreTheReadersBitForBit(bool vectorized, string separator)
+    {
+        // A float32 array's tolist() in Python, or its values in JavaScript: each float's double, shortest (up to 17
+        // significant digits, longer than the run reads at once), in every binade a batch's values take.
+        var random = new Random(53);
+        var numbers = Enumerable.Range(0, 20_000).Select(_ =>
+        {
+            var value = (float)((random.NextDouble() * 2 - 1) * Math.Pow(10, random.Next(-8, 9)));
+            return ((double)value).ToString("R", CultureInfo.InvariantCulture).Replace("E", "e", StringComparison.Ordinal);
+        });
+        AssertSameAsReader("[" + string.Join(separator, numbers) + "]", vectorized);
+    }
+
+    [Theory]
+    [MemberData(nameof(PathsAndSeparators))]
     public void NumbersOfEveryShapeAreTheReadersBitForBit(bool vectorized, string separator)
     {
         // A sign or none, 0 or 1 to 9 whole digits, no point or 1 to 16 digits after it: lengths on both sides of the
@@ -123,11 +138,13 @@ public sealed class FloatArrayRunTests
     [MemberData(nameof(PathsAndSeparators))]
     public void BadSyntaxAnywhereIsDeclined(bool vectorized, string separator)
     {
-        // At every position among ten-byte numbers: first in a 64-byte block, inside one (checked with the block), across two.
+        // At every position among ten-byte numbers: first in a 64-byte block, inside one (checked with the block), across two;
+        // short ones and ones longer than the run reads at once.
         string[] bad =
         [
             "01", "-01", "00.5", "1.", ".5", "-", "--1", "1-2", "1.2.3", "+1", "1e", "1e+", "", " ", "1 2", "0x1", "1..2",
             "\"1\"", "null", "[1]", "-.5", "1.5-", "0-", "5.-1", "１",
+            "0.10000000149011612.5", "1.0000000149011612e", "-00.10000000149011612", "0.10000000149011612-1", "1.00000001490116120x",
         ];
         var random = new Random(43);
         foreach (var number in bad)

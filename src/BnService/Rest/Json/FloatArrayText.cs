@@ -27,11 +27,11 @@ public static class FloatArrayText
     /// <summary>Whether this processor has what the run path takes (64-byte compares, byte shuffles).</summary>
     public static bool IsVectorized { get; } = Avx512BW.IsSupported && Ssse3.IsSupported && BitConverter.IsLittleEndian;
 
-    /// <summary>10^0 to 10^15 (each exact as a double, so exact here).</summary>
-    private static readonly ulong[] PowersOfTen = [.. Enumerable.Range(0, 16).Select(n => (ulong)Math.Pow(10, n))];
+    /// <summary>10^0 to 10^16 (each exact as a double, so exact here).</summary>
+    private static readonly ulong[] PowersOfTen = [.. Enumerable.Range(0, 17).Select(n => (ulong)Math.Pow(10, n))];
 
-    /// <summary>For a run of n digits: the byte shuffle that moves them to the end of 16 bytes, zeros (index 0x80) before them.</summary>
-    private static readonly Vector128<byte>[] RightAligned = [.. Enumerable.Range(0, 16).Select(n =>
+    /// <summary>For a run of n digits (0 to 16): the byte shuffle that moves them to the end of 16 bytes, zeros (index 0x80) before them.</summary>
+    private static readonly Vector128<byte>[] RightAligned = [.. Enumerable.Range(0, 17).Select(n =>
         Vector128.Create([.. Enumerable.Range(0, 16).Select(j => j < 16 - n ? (byte)0x80 : (byte)(j - (16 - n)))]))];
 
     /// <summary>10^0 to 10^15 as doubles (each exact), for the digits after a point.</summary>
@@ -164,9 +164,11 @@ public static class FloatArrayText
                 delimiters &= delimiters - 1;
                 ref var number = ref Unsafe.Add(ref text, start);
                 var numberLength = (int)(end - start);
-                if (n == capacity || numberLength > 15 || start + 16 > length ||
-                    (!(checkedBlock && start > block) && !IsCommonNumber(ref number, numberLength)) ||
-                    !TryReadCommonNumber(ref number, numberLength, out Unsafe.Add(ref value, n)))
+                if (n == capacity || start + 16 > length ||
+                    (numberLength > 15
+                        ? !TryParseLongNumber(ref text, length, start, end, out Unsafe.Add(ref value, n))
+                        : (!(checkedBlock && start > block) && !IsCommonNumber(ref number, numberLength)) ||
+                            !TryReadCommonNumber(ref number, numberLength, out Unsafe.Add(ref value, n))))
                 {
                     (i, count) = (start, n);
                     return false;
@@ -287,6 +289,18 @@ public static class FloatArrayText
         return ((points & (points - 1)) == 0) & ((exactBits & 0x1FFF_FFFF) != 0x1000_0000);
     }
 
+    /// <summary>
+    /// A number of the run longer than <see cref="TryReadCommonNumber"/> reads (a double's 17 significant digits, as
+    /// Python's json.dumps and JavaScript's JSON.stringify write a float32's double): read value by value, without
+    /// leaving the run. False: not a number that ends at its delimiter.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static bool TryParseLongNumber(ref byte text, int length, nint start, nint end, out float value)
+    {
+        var i = start;
+        return TryParseNumber(ref text, length - 1, ref i, out value) && i == end;
+    }
+
     /// <summary>One number, <c>-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?</c>, <paramref name="i"/> left just after it.</summary>
     /// <param name="text">The array's text.</param>
     /// <param name="last">The index of its closing ']'.</param>
@@ -386,19 +400,22 @@ public static class FloatArrayText
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int GatherRun(ref byte text, nint last, ref nint i, ref ulong digits, ref int gathered)
     {
-        if (Ssse3.IsSupported && i + 16 <= last)
+        var start = i;
+        if (Ssse3.IsSupported)
         {
-            var length = GatherUpToFifteen(ref Unsafe.Add(ref text, i), ref digits);
-            if (length < 16)
+            // A ulong may wrap past 19 digits: then the number is no longer exact, and the digits are not used.
+            while (i + 16 <= last)
             {
-                // A ulong may have wrapped past 19 digits: then the number is no longer exact, and the digits are not used.
-                gathered += length;
-                i += length;
-                return length;
+                var taken = GatherUpToSixteen(ref Unsafe.Add(ref text, i), ref digits);
+                gathered += taken;
+                i += taken;
+                if (taken < 16)
+                {
+                    return (int)(i - start);
+                }
             }
         }
 
-        var start = i;
         while (i + 8 <= last && gathered <= MaxGatheredDigits - 8)
         {
             var taken = GatherUpToEight(ref Unsafe.Add(ref text, i), ref digits);
@@ -450,23 +467,18 @@ public static class FloatArrayText
     }
 
     /// <summary>
-    /// The run of digits the sixteen bytes at <paramref name="text"/> start with, appended to <paramref name="digits"/> in
-    /// one step when it has at most 15 of them (SIMD, after simdjson): the first non-digit found by a comparison's bit
-    /// mask, the digits moved to the end of the vector (zeros before them) by one byte shuffle, then combined in pairs,
-    /// fours and eights by multiply-adds.
+    /// The run of digits the sixteen bytes at <paramref name="text"/> start with (0 to 16 of them), appended to
+    /// <paramref name="digits"/> in one step (SIMD, after simdjson): the first non-digit found by a comparison's bit mask,
+    /// the digits moved to the end of the vector (zeros before them) by one byte shuffle, then combined in pairs, fours and
+    /// eights by multiply-adds. A double's 17 significant digits take two steps.
     /// </summary>
-    /// <returns>How many digits the run has; 16: a longer run, nothing taken.</returns>
+    /// <returns>How many digits were taken; 16: more may follow.</returns>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int GatherUpToFifteen(ref byte text, ref ulong digits)
+    private static int GatherUpToSixteen(ref byte text, ref ulong digits)
     {
         var values = Vector128.LoadUnsafe(ref text) - Vector128.Create((byte)'0');
         var nonDigits = Vector128.GreaterThan(values, Vector128.Create((byte)9)).ExtractMostSignificantBits();
         var length = BitOperations.TrailingZeroCount(nonDigits | 0x1_0000);
-        if (length == 16)
-        {
-            return 16;
-        }
-
         var aligned = Ssse3.Shuffle(values, Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(RightAligned), length));
         var pairs = Ssse3.MultiplyAddAdjacent(aligned, PairWeights);
         var fours = Sse2.MultiplyAddAdjacent(pairs, FourWeights);

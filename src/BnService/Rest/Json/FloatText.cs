@@ -3,19 +3,28 @@ using System.Runtime.CompilerServices;
 namespace BnService.Rest.Json;
 
 /// <summary>
-/// Decimal text to float32, fast for the numbers tensors carry (digits below 2^53, a power of ten within ±22, after
-/// Clinger): the digits as an integer, one exact double multiplication or division by a power of ten (correctly rounded,
-/// since both operands are exact doubles), then to float. Anything else, and the rare double that lands exactly halfway
-/// between two floats (where rounding twice could differ from rounding once), is left to the full parser.
+/// Decimal text to float32, fast for the numbers tensors carry (a power of ten within ±22, after Clinger): the digits as
+/// an integer, one double multiplication or division by a power of ten, then to float. Digits below 2^53 are an exact
+/// double, so the one operation rounds correctly, and only a double exactly halfway between two floats (where rounding
+/// twice could differ from rounding once) is left to the full parser. Longer digits (up to 18 or 19, below 2^63: the
+/// 16 to 17 significant digits of a float32's double, as Python's json.dumps writes a float32 array's tolist()) round
+/// once more on the way to double: the double is then within two of its units of the decimal, and one within two units
+/// of halfway is left to the full parser.
 /// </summary>
 public static class FloatText
 {
     /// <summary>Significant digits beyond these do not fit in <see cref="MaxExactDigits"/>.</summary>
-    private const int MaxDigits = 16;
+    private const int MaxDigits = 19;
     private const int MaxPower = 22;
 
     /// <summary>2^53: the digits below it are an exact double.</summary>
     private const ulong MaxExactDigits = 1UL << 53;
+
+    /// <summary>2^63: the digits below it convert to double as a long does, with one correct rounding.</summary>
+    private const ulong MaxRoundedDigits = 1UL << 63;
+
+    /// <summary>The float32 halfway point in the 29 bits a double has beyond a float's 24: 1000…0.</summary>
+    private const long Halfway = 0x1000_0000;
 
     private static readonly double[] PowersOfTen =
     [
@@ -83,22 +92,27 @@ public static class FloatText
     }
 
     /// <summary>
-    /// digits × 10^power as float32 when one exact double operation gives it (digits below 2^53, a power of ten within
-    /// ±22, not exactly halfway between two floats); false: use the full parser.
+    /// digits × 10^power as float32 when one double operation gives it (digits below 2^63, a power of ten within ±22, not
+    /// at or near halfway between two floats); false: use the full parser.
     /// </summary>
     public static bool TryCompose(ulong digits, int power, bool negative, out float value)
     {
         value = 0;
-        if (power is < -MaxPower or > MaxPower || digits >= MaxExactDigits)
+        if (power is < -MaxPower or > MaxPower || digits >= MaxRoundedDigits)
         {
             return false;
         }
 
-        // Both exact (digits < 2^53, 10^22 < 2^53 × 2^22), so one operation rounds correctly; the result (2^53 × 10^22 at
-        // most, 10^-22 at least) is a normal float. Rounding that double to float again is the single rounding of the
-        // decimal unless the double is exactly halfway between two floats (its 29 dropped bits 1000…0): then decline.
-        var exact = power < 0 ? digits / PowersOfTen[-power] : digits * PowersOfTen[power];
-        if ((BitConverter.DoubleToUInt64Bits(exact) & 0x1FFF_FFFF) == 0x1000_0000)
+        // The power is exact (10^22 < 2^53 × 2^22), and so are digits below 2^53: one operation rounds correctly, and
+        // rounding that double to float again is the single rounding of the decimal unless the double is exactly
+        // halfway between two floats (its 29 dropped bits 1000…0). Longer digits round once on conversion (half a unit),
+        // the operation once more (half a unit, and the first half scaled by at most one unit): within two units of
+        // halfway the decimal may lie on either side, so decline there. The result, 2^63 × 10^22 at most and 10^-22 at
+        // least, is declined past float32's range and otherwise a normal float.
+        var exact = power < 0 ? (long)digits / PowersOfTen[-power] : (long)digits * PowersOfTen[power];
+        var fromHalfway = (long)(BitConverter.DoubleToUInt64Bits(exact) & 0x1FFF_FFFF) - Halfway;
+        var margin = digits < MaxExactDigits ? 0 : 2;
+        if (Math.Abs(fromHalfway) <= margin || exact > float.MaxValue)
         {
             return false;
         }
