@@ -401,18 +401,16 @@ public static class FloatArrayText
     private static int GatherRun(ref byte text, nint last, ref nint i, ref ulong digits, ref int gathered)
     {
         var start = i;
-        if (Ssse3.IsSupported)
+        if (Ssse3.IsSupported && i + 16 <= last)
         {
-            // A ulong may wrap past 19 digits: then the number is no longer exact, and the digits are not used.
-            while (i + 16 <= last)
+            // A ulong may wrap past 19 digits: then the number is no longer exact, and the digits are not used. Past
+            // 16 digits (a double's 17th), the few left go one by one below: sooner than another 16 at once.
+            var taken = GatherUpToSixteen(ref Unsafe.Add(ref text, i), ref digits);
+            gathered += taken;
+            i += taken;
+            if (taken < 16)
             {
-                var taken = GatherUpToSixteen(ref Unsafe.Add(ref text, i), ref digits);
-                gathered += taken;
-                i += taken;
-                if (taken < 16)
-                {
-                    return (int)(i - start);
-                }
+                return taken;
             }
         }
 
