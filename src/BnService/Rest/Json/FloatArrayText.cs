@@ -468,7 +468,7 @@ public static class FloatArrayText
     /// The run of digits the sixteen bytes at <paramref name="text"/> start with (0 to 16 of them), appended to
     /// <paramref name="digits"/> in one step (SIMD, after simdjson): the first non-digit found by a comparison's bit mask,
     /// the digits moved to the end of the vector (zeros before them) by one byte shuffle, then combined in pairs, fours and
-    /// eights by multiply-adds. A double's 17 significant digits take two steps.
+    /// eights by multiply-adds. Past 16, <see cref="GatherRun"/> takes the rest one by one.
     /// </summary>
     /// <returns>How many digits were taken; 16: more may follow.</returns>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

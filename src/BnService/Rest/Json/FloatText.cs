@@ -13,7 +13,7 @@ namespace BnService.Rest.Json;
 /// </summary>
 public static class FloatText
 {
-    /// <summary>Significant digits beyond these do not fit in <see cref="MaxExactDigits"/>.</summary>
+    /// <summary>Significant digits beyond these may not fit in a ulong (19 always do; past 2^63 they are declined).</summary>
     private const int MaxDigits = 19;
     private const int MaxPower = 22;
 
