@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using BnService.Rest;
 using BnService.Rest.Json;
